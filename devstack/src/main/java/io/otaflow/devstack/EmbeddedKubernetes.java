@@ -1,0 +1,92 @@
+package io.otaflow.devstack;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * A Kubernetes API for the embedded default: fabric8's server in CRUD mode (it stores what is
+ * written, serves watches and honours status subresources) with Akri's Configuration and
+ * Instance CRDs from {@code deploy/crds} installed. kubectl cannot talk to it; fabric8 clients can.
+ */
+public final class EmbeddedKubernetes implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKubernetes.class);
+    /** The CRD files, copied from deploy/crds into the devstack jar at build time. */
+    public static final List<String> CRD_RESOURCES = List.of("crds/akri-configuration-crd.yaml", "crds/akri-instance-crd.yaml");
+
+    private KubernetesMockServer server;
+    private final List<CustomResourceDefinition> crds = new ArrayList<>();
+
+    public EmbeddedKubernetes start() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(List.of()), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        try (KubernetesClient client = newClient()) {
+            for (String resource : CRD_RESOURCES) {
+                CustomResourceDefinition crd = loadCrd(client, resource);
+                crds.add(client.apiextensions().v1().customResourceDefinitions().resource(crd).create());
+            }
+        }
+        log.info("Kubernetes API (fabric8 CRUD server) on {} with CRDs {}", url(),
+                crds.stream().map(c -> c.getMetadata().getName()).toList());
+        return this;
+    }
+
+    private static CustomResourceDefinition loadCrd(KubernetesClient client, String resource) {
+        try (InputStream in = EmbeddedKubernetes.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("CRD " + resource + " is missing from the classpath (built from deploy/crds)");
+            }
+            return client.apiextensions().v1().customResourceDefinitions().load(in).item();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read CRD " + resource, e);
+        }
+    }
+
+    public List<CustomResourceDefinition> crds() {
+        return List.copyOf(crds);
+    }
+
+    /** The API server's base URL (plain HTTP on 127.0.0.1). */
+    public String url() {
+        return "http://127.0.0.1:" + server.getPort();
+    }
+
+    /** Client settings for this API: no credentials, no TLS, namespace {@code default}. */
+    public Config clientConfig() {
+        return new ConfigBuilder(Config.empty())
+                .withMasterUrl(url())
+                .withNamespace("default")
+                .withTrustCerts(true)
+                .withHttp2Disable(true)
+                .build();
+    }
+
+    public KubernetesClient newClient() {
+        return new KubernetesClientBuilder().withConfig(clientConfig()).build();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.destroy();
+            server = null;
+        }
+    }
+}
