@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * are cached: a schema is registered (or looked up) once per subject, an id is fetched once.
  * Thread-safe; share one instance per process and registry URL.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaRegistry {
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,7 +57,7 @@ public final class SchemaRegistryClient {
         return baseUri.toString();
     }
 
-    /** Registers the schema under the subject (or finds it already there) and returns its global id. */
+    @Override
     public int register(String subject, Schema schema) {
         SubjectSchema key = new SubjectSchema(subject, schema);
         Integer cached = idsBySubjectSchema.get(key);
@@ -75,7 +75,7 @@ public final class SchemaRegistryClient {
         return id;
     }
 
-    /** Finds the schema's id and version under the subject without registering it. */
+    @Override
     public RegisteredSchema lookup(String subject, Schema schema) {
         ObjectNode body = JSON.createObjectNode().put("schema", schema.toString());
         JsonNode answer = call("POST", "/subjects/" + encode(subject), body);
@@ -84,7 +84,8 @@ public final class SchemaRegistryClient {
         return found;
     }
 
-    /** The schema with this global id; cached forever, since ids are immutable. */
+    /** Cached forever, since ids are immutable. */
+    @Override
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
         if (cached != null) {

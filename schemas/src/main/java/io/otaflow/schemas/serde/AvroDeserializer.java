@@ -1,7 +1,7 @@
 package io.otaflow.schemas.serde;
 
 import io.otaflow.schemas.registry.RegistryException;
-import io.otaflow.schemas.registry.SchemaRegistryClient;
+import io.otaflow.schemas.registry.SchemaRegistry;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * reads raw bytes calls {@link #deserialize(ConsumerRecord)} to get them in the message directly.
  */
 public class AvroDeserializer<T extends GenericContainer> implements Deserializer<T> {
-    private SchemaRegistryClient registry;
+    private SchemaRegistry registry;
     private Class<? extends SpecificRecord> type;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
 
@@ -43,7 +43,7 @@ public class AvroDeserializer<T extends GenericContainer> implements Deserialize
     /**
      * @param type the generated class to read as, or null for generic records
      */
-    public AvroDeserializer(SchemaRegistryClient registry, Class<? extends SpecificRecord> type) {
+    public AvroDeserializer(SchemaRegistry registry, Class<? extends SpecificRecord> type) {
         this.registry = registry;
         this.type = type;
     }

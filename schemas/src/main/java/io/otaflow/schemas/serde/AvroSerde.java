@@ -1,6 +1,6 @@
 package io.otaflow.schemas.serde;
 
-import io.otaflow.schemas.registry.SchemaRegistryClient;
+import io.otaflow.schemas.registry.SchemaRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -10,11 +10,11 @@ public final class AvroSerde {
     private AvroSerde() {
     }
 
-    public static <T extends SpecificRecord> Serde<T> forValue(SchemaRegistryClient registry, Class<T> type) {
+    public static <T extends SpecificRecord> Serde<T> forValue(SchemaRegistry registry, Class<T> type) {
         return Serdes.serdeFrom(new AvroSerializer<>(registry, false), new AvroDeserializer<>(registry, type));
     }
 
-    public static <T extends SpecificRecord> Serde<T> forKey(SchemaRegistryClient registry, Class<T> type) {
+    public static <T extends SpecificRecord> Serde<T> forKey(SchemaRegistry registry, Class<T> type) {
         return Serdes.serdeFrom(new AvroSerializer<>(registry, true), new AvroDeserializer<>(registry, type));
     }
 }

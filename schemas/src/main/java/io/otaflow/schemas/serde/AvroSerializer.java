@@ -1,7 +1,7 @@
 package io.otaflow.schemas.serde;
 
 import io.otaflow.schemas.registry.RegistryException;
-import io.otaflow.schemas.registry.SchemaRegistryClient;
+import io.otaflow.schemas.registry.SchemaRegistry;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A null record stays null, so tombstones pass through.
  */
 public class AvroSerializer<T extends GenericContainer> implements Serializer<T> {
-    private SchemaRegistryClient registry;
+    private SchemaRegistry registry;
     private boolean autoRegister = true;
     private boolean isKey;
     private final Map<SubjectSchema, Integer> ids = new ConcurrentHashMap<>();
@@ -39,7 +39,7 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
     public AvroSerializer() {
     }
 
-    public AvroSerializer(SchemaRegistryClient registry, boolean isKey) {
+    public AvroSerializer(SchemaRegistry registry, boolean isKey) {
         this.registry = registry;
         this.isKey = isKey;
     }

@@ -1,5 +1,6 @@
 package io.otaflow.schemas.serde;
 
+import io.otaflow.schemas.registry.SchemaRegistry;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -19,7 +20,7 @@ public final class SerdeConfig {
     private SerdeConfig() {
     }
 
-    static SchemaRegistryClient client(Map<String, ?> configs) {
+    static SchemaRegistry client(Map<String, ?> configs) {
         Object url = configs.get(SCHEMA_REGISTRY_URL);
         if (url == null || url.toString().isBlank()) {
             throw new ConfigException(SCHEMA_REGISTRY_URL, url, "the Avro serdes need a schema registry URL");

@@ -1,6 +1,6 @@
 package io.otaflow.schemas.topics;
 
-import io.otaflow.schemas.registry.SchemaRegistryClient;
+import io.otaflow.schemas.registry.SchemaRegistry;
 import io.otaflow.schemas.serde.AvroSerde;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -38,7 +38,7 @@ public record Topic<V extends SpecificRecord>(String name, Class<V> valueType, i
         return Serdes.String();
     }
 
-    public Serde<V> valueSerde(SchemaRegistryClient registry) {
+    public Serde<V> valueSerde(SchemaRegistry registry) {
         return AvroSerde.forValue(registry, valueType);
     }
 
