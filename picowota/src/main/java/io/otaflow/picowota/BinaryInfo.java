@@ -35,13 +35,29 @@ public final class BinaryInfo {
      * @return the program name and version, or empty when the image has no binary info header
      */
     public static Optional<ProgramInfo> read(byte[] image, long address) {
-        Image memory = new Image(image, address);
-        int words = Math.min(64, image.length / 4);
-        for (int i = 0; i + 4 < words; i++) {
-            if (Words.read(image, i * 4) == MARKER_START && Words.read(image, (i + 4) * 4) == MARKER_END) {
-                long from = Integer.toUnsignedLong(Words.read(image, (i + 1) * 4));
-                long to = Integer.toUnsignedLong(Words.read(image, (i + 2) * 4));
-                long table = Integer.toUnsignedLong(Words.read(image, (i + 3) * 4));
+        return read((at, length) -> {
+            long offset = at - address;
+            if (offset < 0 || offset + length > image.length) {
+                throw new IllegalArgumentException("outside the image");
+            }
+            return java.util.Arrays.copyOfRange(image, (int) offset, (int) offset + length);
+        }, address);
+    }
+
+    /** The same, reading the image where it sits (e.g. in a device's flash) without copying it whole. */
+    public static Optional<ProgramInfo> read(ImageHeader.Memory flash, long address) {
+        Image memory = new Image(flash);
+        byte[] head;
+        try {
+            head = flash.read(address, 256);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        for (int i = 0; i + 4 < 64; i++) {
+            if (Words.read(head, i * 4) == MARKER_START && Words.read(head, (i + 4) * 4) == MARKER_END) {
+                long from = Integer.toUnsignedLong(Words.read(head, (i + 1) * 4));
+                long to = Integer.toUnsignedLong(Words.read(head, (i + 2) * 4));
+                long table = Integer.toUnsignedLong(Words.read(head, (i + 3) * 4));
                 if (to <= from || (from & 3) != 0 || (to & 3) != 0) {
                     return Optional.empty();
                 }
@@ -99,13 +115,11 @@ public final class BinaryInfo {
 
     /** The image as memory: runtime addresses go through the mapping table (data copied to RAM at boot). */
     private static final class Image {
-        final byte[] bytes;
-        final long base;
+        final ImageHeader.Memory flash;
         List<long[]> mappings = List.of();
 
-        Image(byte[] bytes, long base) {
-            this.bytes = bytes;
-            this.base = base;
+        Image(ImageHeader.Memory flash) {
+            this.flash = flash;
         }
 
         long translate(long address) {
@@ -118,8 +132,11 @@ public final class BinaryInfo {
         }
 
         Long rawWord(long address) {
-            long offset = address - base;
-            return offset < 0 || offset + 4 > bytes.length ? null : Integer.toUnsignedLong(Words.read(bytes, (int) offset));
+            try {
+                return Integer.toUnsignedLong(Words.read(flash.read(address, 4), 0));
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
         }
 
         Long word(long address) {
@@ -127,16 +144,21 @@ public final class BinaryInfo {
         }
 
         String string(long address) {
-            long offset = translate(address) - base;
-            if (offset < 0 || offset >= bytes.length) {
-                return null;
+            long at = translate(address);
+            java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < MAX_STRING; i++) {
+                byte[] one;
+                try {
+                    one = flash.read(at + i, 1);
+                } catch (IllegalArgumentException e) {
+                    return i == 0 ? null : text.toString(StandardCharsets.UTF_8);
+                }
+                if (one[0] == 0) {
+                    break;
+                }
+                text.write(one[0]);
             }
-            int start = (int) offset;
-            int end = start;
-            while (end < bytes.length && end - start < MAX_STRING && bytes[end] != 0) {
-                end++;
-            }
-            return new String(bytes, start, end - start, StandardCharsets.UTF_8);
+            return text.toString(StandardCharsets.UTF_8);
         }
     }
 }

@@ -91,6 +91,16 @@ public final class NorFlash {
         }
     }
 
+    /** Takes another chip's contents, sharing its (interned) sectors. */
+    public synchronized void copyFrom(NorFlash other) {
+        if (other.size != size || other.base != base) {
+            throw new IllegalArgumentException("flash chips differ in size or base");
+        }
+        other.compact();
+        System.arraycopy(other.sectors, 0, sectors, 0, sectors.length);
+        java.util.Arrays.fill(privateCopy, false);
+    }
+
     /** Shares this chip's finished sectors with other devices holding the same content. */
     public synchronized void compact() {
         for (int s = 0; s < sectors.length; s++) {
