@@ -248,7 +248,7 @@ public final class PicowotaBootloader {
                 Faults f = faults;
                 if (f.corruptPage() >= 0 && !corruptDone && f.corruptPage() >= pagesBefore && f.corruptPage() < pagesBefore + pages) {
                     long page = Integer.toUnsignedLong(args[0]) + (long) (f.corruptPage() - pagesBefore) * info.writeSize();
-                    flash.program(page + 17, new byte[] {(byte) 0xEF}); // one bit cleared that should not be
+                    clearOneSetBit(page);
                     corruptDone = true;
                     log.info("device {}: page at 0x{} programmed with a flipped bit (fault)", deviceId, Long.toHexString(page));
                 }
@@ -261,6 +261,17 @@ public final class PicowotaBootloader {
                 yield ok(Status.OKOK);
             }
         };
+    }
+
+    /** Clears the first bit that is set in a page: a programming error the read-back CRC must catch. */
+    private void clearOneSetBit(long page) {
+        byte[] content = flash.read(page, info.writeSize());
+        for (int i = 0; i < content.length; i++) {
+            if (content[i] != 0) {
+                flash.program(page + i, new byte[] {(byte) (content[i] & (content[i] - 1))});
+                return;
+            }
+        }
     }
 
     /**

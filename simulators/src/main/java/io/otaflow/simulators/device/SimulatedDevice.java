@@ -244,7 +244,13 @@ public final class SimulatedDevice implements AutoCloseable {
             running = program;
             appStartedAtNanos = System.nanoTime();
             later(networkDelay(), reset, () -> {
-                http = frontend.bind(config.http(), this::handleHttp);
+                try {
+                    http = frontend.bind(config.http(), this::handleHttp);
+                } catch (RuntimeException e) {
+                    log.warn("device {}: app cannot serve on {}: {}", config.id(), config.httpUrl(), e.toString());
+                    mode = Mode.DEAD;
+                    return;
+                }
                 mode = Mode.APP;
                 connectMqtt();
                 log.debug("device {}: app {} {} serving on {}", config.id(), program.name(), program.version(), config.httpUrl());
