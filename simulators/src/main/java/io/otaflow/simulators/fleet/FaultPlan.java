@@ -47,7 +47,7 @@ public final class FaultPlan {
             if (eq < 0) {
                 throw new IllegalArgumentException("fault '" + item + "' needs a share, e.g. " + item + "=5%");
             }
-            String name = item.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+            String name = item.substring(0, eq).trim();
             String share = item.substring(eq + 1).trim();
             String parameter = null;
             int colon = name.indexOf(':');
@@ -55,6 +55,7 @@ public final class FaultPlan {
                 parameter = name.substring(colon + 1);
                 name = name.substring(0, colon);
             }
+            name = name.toLowerCase(Locale.ROOT);
             boolean percent = share.endsWith("%");
             double value;
             try {
@@ -130,15 +131,15 @@ public final class FaultPlan {
 
     /** "600KiB", "1MiB", "4096". */
     public static long bytes(String text, String fallback) {
-        String t = (text == null ? fallback : text).trim();
+        String t = (text == null ? fallback : text).trim().toUpperCase(Locale.ROOT);
         try {
-            if (t.endsWith("KiB")) {
+            if (t.endsWith("KIB")) {
                 return (long) (Double.parseDouble(t.substring(0, t.length() - 3)) * 1024);
             }
-            if (t.endsWith("MiB")) {
+            if (t.endsWith("MIB")) {
                 return (long) (Double.parseDouble(t.substring(0, t.length() - 3)) * 1024 * 1024);
             }
-            if (t.endsWith("KB") || t.endsWith("kB")) {
+            if (t.endsWith("KB")) {
                 return (long) (Double.parseDouble(t.substring(0, t.length() - 2)) * 1000);
             }
             return Long.parseLong(t);
