@@ -22,21 +22,13 @@ import static org.awaitility.Awaitility.await;
 
 /** {@code otaflow up} as a user runs it: the packaged jar in its own process. */
 class UpCommandIT {
-    private static final Path JAR = Path.of("target/otaflow.jar");
-
-    private static String java() {
-        return ProcessHandle.current().info().command().orElse("java");
-    }
-
     @Test
     void upStartsThePlatformCreatesTheTopicsWritesTheEndpointsAndStopsCleanly(@TempDir Path work) throws Exception {
-        assertThat(JAR).as("the shaded jar is built in the package phase").exists();
         Path endpointsFile = work.resolve("endpoints.json");
         Path dataDir = work.resolve("data");
         Path output = work.resolve("up.out");
-        Process up = new ProcessBuilder(java(), "-jar", JAR.toString(), "up",
-                "--endpoints-file", endpointsFile.toString(), "--data-dir", dataDir.toString())
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process up = Cli.command("up", "--endpoints-file", endpointsFile.toString(), "--data-dir", dataDir.toString())
+                .redirectOutput(output.toFile()).start();
         try {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
                     .until(() -> Files.exists(endpointsFile) && Files.readString(output).contains("Press Ctrl-C"));
@@ -59,21 +51,16 @@ class UpCommandIT {
     }
 
     @Test
-    void helpListsTheCommand() throws Exception {
-        Process help = new ProcessBuilder(java(), "-jar", JAR.toString(), "--help").redirectErrorStream(true).start();
-        String text = new String(help.getInputStream().readAllBytes());
-        assertThat(help.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(help.exitValue()).isZero();
-        assertThat(text).contains("up").contains("Start the embedded platform");
+    void helpListsTheCommands() throws Exception {
+        Cli.Result help = Cli.run("--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.output()).contains("up").contains("simulate").contains("firmware");
     }
 
     @Test
     void anUnknownOptionIsAClearErrorWithExitCode2() throws Exception {
-        Process bad = new ProcessBuilder(java(), "-jar", JAR.toString(), "up", "--no-such-option")
-                .redirectErrorStream(true).start();
-        String text = new String(bad.getInputStream().readAllBytes());
-        assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(bad.exitValue()).isEqualTo(2);
-        assertThat(text).contains("Unknown option: '--no-such-option'");
+        Cli.Result bad = Cli.run("up", "--no-such-option");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.output()).contains("Unknown option: '--no-such-option'");
     }
 }
