@@ -61,6 +61,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--endpoints-file", required = true, description = "Where to write one JSON line per device.")
     Path endpointsFile;
 
+    @Option(names = "--address-offset", defaultValue = "0",
+            description = "With --addressing addresses: skip this many addresses, so that fleets in several processes do not collide.")
+    int addressOffset;
+
     @Option(names = "--basic-auth", paramLabel = "USER:PASSWORD", description = "Devices require HTTP basic authentication.")
     String basicAuth;
 
@@ -77,7 +81,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Fleet.Spec fleetSpec = new Fleet.Spec(devices, idPrefix, firmwareType, firmwareVersion,
                 (int) FaultPlan.bytes(imageSize, imageSize), TimingProfile.named(timing), FaultPlan.parse(faults), seed,
-                Fleet.Addressing.valueOf(addressing.toUpperCase(Locale.ROOT)), mqtt, auth, false);
+                Fleet.Addressing.valueOf(addressing.toUpperCase(Locale.ROOT)), mqtt, auth, false, addressOffset);
         long start = System.nanoTime();
         Fleet fleet = Fleet.start(fleetSpec);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -53,38 +53,43 @@ public final class Fleet implements AutoCloseable {
      */
     public record Spec(int devices, String idPrefix, String firmwareType, String version, int imageBytes,
                        TimingProfile timing, FaultPlan faults, long seed, Addressing addressing, String mqttUrl,
-                       DeviceAuth auth, boolean readQuirk) {
+                       DeviceAuth auth, boolean readQuirk, int addressOffset) {
         public static Spec of(int devices) {
             return new Spec(devices, "pico-", "blink", "1.0.0", 256 * 1024, TimingProfile.FAST, FaultPlan.none(), 42,
-                    Addressing.ADDRESSES, null, DeviceAuth.NONE, false);
+                    Addressing.ADDRESSES, null, DeviceAuth.NONE, false, 0);
         }
 
         public Spec withFirmware(String type, String version, int imageBytes) {
-            return new Spec(devices, idPrefix, type, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk);
+            return new Spec(devices, idPrefix, type, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
 
         public Spec withTiming(TimingProfile timing) {
-            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk);
+            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
 
         public Spec withFaults(FaultPlan faults) {
-            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk);
+            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
 
         public Spec withAddressing(Addressing addressing) {
-            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk);
+            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
 
         public Spec withMqtt(String mqttUrl) {
-            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk);
+            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
 
         public Spec withIdPrefix(String idPrefix) {
-            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk);
+            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
+        }
+
+        /** Start this fleet's addresses further up, so that several fleets (processes) do not collide. */
+        public Spec withAddressOffset(int addressOffset) {
+            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
 
         public Spec withAuth(DeviceAuth auth) {
-            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk);
+            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
     }
 
@@ -126,7 +131,7 @@ public final class Fleet implements AutoCloseable {
             InetSocketAddress http;
             InetSocketAddress ota;
             if (spec.addressing() == Addressing.ADDRESSES) {
-                InetAddress address = loopback(i);
+                InetAddress address = loopback(spec.addressOffset() + i);
                 http = new InetSocketAddress(address, HTTP_PORT);
                 ota = new InetSocketAddress(address, OTA_PORT);
             } else {

@@ -1,0 +1,85 @@
+package io.otaflow.cli;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.otaflow.connectors.discovery.DiscoveryHandler;
+import io.otaflow.connectors.discovery.DiscoveryHandlerConfig;
+import io.otaflow.devstack.Endpoints;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code otaflow discover}: the discovery handler, for Akri or standalone, until stopped. */
+@Command(name = "discover", mixinStandardHelpOptions = true,
+        description = "Run the device discovery handler: poll devices' metadata over HTTP and send discovery events, "
+                + "reports and dead letters to Kafka. --mode akri serves Akri's DiscoveryHandler gRPC and registers with the "
+                + "agent; --mode standalone polls --details itself. Every option can also come from the environment "
+                + "(OTAFLOW_DISCOVERY_*, and Akri's DISCOVERY_HANDLERS_DIRECTORY, POD_IP, AGENT_NODE_NAME).")
+final class DiscoverCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--mode", description = "akri or standalone.")
+    String mode;
+
+    @Option(names = "--details", description = "Standalone: YAML file with discoveryDetails.")
+    Path details;
+
+    @Option(names = "--platform", description = "Endpoints file written by 'otaflow up --endpoints-file' (Kafka and registry from it).")
+    Path platform;
+
+    @Option(names = "--kafka", description = "Kafka bootstrap servers.")
+    String kafka;
+
+    @Option(names = "--schema-registry", description = "Schema registry URL.")
+    String schemaRegistry;
+
+    @Option(names = "--name", description = "Akri: handler name (default otaflow-http).")
+    String name;
+
+    @Option(names = "--socket-dir", description = "Akri: discovery handler directory (default /var/lib/akri).")
+    Path socketDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> overrides = new HashMap<>();
+        if (platform != null) {
+            Endpoints endpoints = Endpoints.readJson(platform);
+            overrides.put(DiscoveryHandlerConfig.KAFKA_BOOTSTRAP, endpoints.kafka());
+            overrides.put(DiscoveryHandlerConfig.SCHEMA_REGISTRY, endpoints.schemaRegistry());
+        }
+        put(overrides, DiscoveryHandlerConfig.MODE, mode);
+        put(overrides, DiscoveryHandlerConfig.DETAILS_FILE, details);
+        put(overrides, DiscoveryHandlerConfig.KAFKA_BOOTSTRAP, kafka);
+        put(overrides, DiscoveryHandlerConfig.SCHEMA_REGISTRY, schemaRegistry);
+        put(overrides, DiscoveryHandlerConfig.NAME, name);
+        put(overrides, DiscoveryHandlerConfig.SOCKET_DIRECTORY, socketDir);
+        if (details != null && mode == null) {
+            overrides.put(DiscoveryHandlerConfig.MODE, "standalone");
+        }
+        DiscoveryHandlerConfig config = DiscoveryHandlerConfig.fromEnvironment(System.getenv(), overrides);
+        DiscoveryHandler handler = new DiscoveryHandler(config, new SimpleMeterRegistry()).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            handler.close();
+            stopped.countDown();
+        }, "otaflow-discover-shutdown"));
+        spec.commandLine().getOut().printf("discovery handler running (%s mode). Press Ctrl-C to stop.%n",
+                config.getString(DiscoveryHandlerConfig.MODE));
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static void put(Map<String, Object> overrides, String key, Object value) {
+        if (value != null) {
+            overrides.put(key, value.toString());
+        }
+    }
+}
