@@ -1,0 +1,63 @@
+package io.otaflow.topology;
+
+import io.otaflow.schemas.DesiredFirmware;
+import io.otaflow.schemas.DeviceMode;
+import io.otaflow.schemas.DeviceState;
+import io.otaflow.schemas.EligibilityClass;
+import io.otaflow.schemas.FlashPhase;
+import io.otaflow.schemas.FlashSummary;
+
+/**
+ * The rules of DESIGN.md, one class per device, checked in this order: not targeted, in flight,
+ * offline, unknown firmware, type mismatch (unless re-purposing is allowed), up to date, locked,
+ * downgrade refused (unless allowed), failed (attempts for this generation exhausted), eligible.
+ * Locked, mismatched and up-to-date devices are counted, never flashed.
+ */
+public final class Eligibility {
+    private Eligibility() {
+    }
+
+    public static EligibilityClass classify(DeviceState device, DesiredFirmware desired) {
+        if (desired == null || device.getConfiguration() == null || !device.getConfiguration().equals(desired.getConfiguration())) {
+            return EligibilityClass.NOT_TARGETED;
+        }
+        if (inFlight(device.getCurrentFlash())) {
+            return EligibilityClass.IN_FLIGHT;
+        }
+        if (!device.getOnline() || device.getMode() != DeviceMode.APP) {
+            return EligibilityClass.OFFLINE;
+        }
+        if (device.getFirmware() == null) {
+            return EligibilityClass.UNKNOWN;
+        }
+        String type = device.getFirmware().getFirmwareType();
+        String version = device.getFirmware().getFirmwareVersion();
+        boolean sameType = type.equals(desired.getTarget().getFirmwareType());
+        if (!sameType && !desired.getPolicy().getAllowRepurpose()) {
+            return EligibilityClass.TYPE_MISMATCH;
+        }
+        Versions.Order order = Versions.compare(desired.getTarget().getFirmwareVersion(), version);
+        if (sameType && order == Versions.Order.SAME) {
+            return EligibilityClass.UP_TO_DATE;
+        }
+        if (device.getLocked()) {
+            return EligibilityClass.LOCKED;
+        }
+        if (sameType && order == Versions.Order.OLDER && !desired.getPolicy().getAllowDowngrade()) {
+            return EligibilityClass.DOWNGRADE_REFUSED;
+        }
+        Integer attempts = device.getAttemptsByGeneration().get(String.valueOf(desired.getGeneration()));
+        if (attempts != null && attempts >= desired.getPolicy().getMaxAttempts()) {
+            return EligibilityClass.FAILED;
+        }
+        return EligibilityClass.ELIGIBLE;
+    }
+
+    public static boolean inFlight(FlashSummary flash) {
+        return flash != null && !terminal(flash.getPhase());
+    }
+
+    public static boolean terminal(FlashPhase phase) {
+        return phase == FlashPhase.SUCCEEDED || phase == FlashPhase.FAILED || phase == FlashPhase.SKIPPED;
+    }
+}

@@ -1,0 +1,113 @@
+package io.otaflow.topology;
+
+import io.otaflow.schemas.DesiredFirmware;
+import io.otaflow.schemas.DeviceReport;
+import io.otaflow.schemas.DeviceState;
+import io.otaflow.schemas.DiscoveryEvent;
+import io.otaflow.schemas.FlashCommand;
+import io.otaflow.schemas.FlashProgress;
+import io.otaflow.schemas.RolloutStatus;
+import io.otaflow.schemas.registry.SchemaRegistry;
+import io.otaflow.schemas.serde.AvroSerde;
+import io.otaflow.schemas.serde.AvroSerializer;
+import io.otaflow.schemas.topics.TopicCatalog;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.TableJoined;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Duration;
+
+/**
+ * otaflow's Kafka Streams topology, a pure function over a {@link StreamsBuilder} shared by the
+ * application and its tests. Every stateful operator is named, so changelog and repartition
+ * topics keep their names across refactors.
+ * <pre>
+ * discovery ─┐
+ * reports  ──┼─▶ device-state-folder (device-state-store) ─▶ device table
+ * progress ──┘                                                 │ FK join on configuration
+ * firmware.desired ─▶ desired-firmware table ◀─────────────────┘
+ *                                ▼ device + eligibility ─▶ device.state
+ *                   re-key by configuration ─▶ rollout-gate ─▶ flash.commands, rollout.status
+ * </pre>
+ */
+public final class OtaflowTopology {
+    public static final String DESIRED_STORE = "desired-firmware";
+
+    private OtaflowTopology() {
+    }
+
+    public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistry registry, Duration gateInterval) {
+        Serde<String> keys = Serdes.String();
+        Serde<DeviceState> stateSerde = AvroSerde.forValue(registry, DeviceState.class);
+        Serde<DesiredFirmware> desiredSerde = AvroSerde.forValue(registry, DesiredFirmware.class);
+        Serde<RolloutStatus> statusSerde = AvroSerde.forValue(registry, RolloutStatus.class);
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeviceStateFolder.STORE), keys, stateSerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.DEVICES_STORE), keys, stateSerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.META_STORE), keys, Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.STATUS_STORE), keys, statusSerde));
+
+        KStream<String, SpecificRecord> discovery = builder.stream(topics.deviceDiscovery().name(),
+                        Consumed.with(keys, AvroSerde.forValue(registry, DiscoveryEvent.class)).withName("discovery-source"))
+                .mapValues(v -> (SpecificRecord) v, Named.as("discovery-as-event"));
+        KStream<String, SpecificRecord> reports = builder.stream(topics.deviceReports().name(),
+                        Consumed.with(keys, AvroSerde.forValue(registry, DeviceReport.class)).withName("reports-source"))
+                .mapValues(v -> (SpecificRecord) v, Named.as("report-as-event"));
+        KStream<String, SpecificRecord> progress = builder.stream(topics.flashProgress().name(),
+                        Consumed.with(keys, AvroSerde.forValue(registry, FlashProgress.class)).withName("progress-source"))
+                .mapValues(v -> (SpecificRecord) v, Named.as("progress-as-event"));
+
+        KTable<String, DeviceState> devices = discovery
+                .merge(reports, Named.as("discovery-and-reports"))
+                .merge(progress, Named.as("device-events"))
+                .process(DeviceStateFolder::new, Named.as("device-state-folder"), DeviceStateFolder.STORE)
+                .toTable(Named.as("device-table"), Materialized.<String, DeviceState, KeyValueStore<Bytes, byte[]>>as("device-table-store")
+                        .withKeySerde(keys).withValueSerde(stateSerde));
+
+        KTable<String, DesiredFirmware> desired = builder.table(topics.firmwareDesired().name(),
+                Consumed.with(keys, desiredSerde).withName("desired-source"),
+                Materialized.<String, DesiredFirmware, KeyValueStore<Bytes, byte[]>>as(DESIRED_STORE).withKeySerde(keys).withValueSerde(desiredSerde));
+
+        KTable<String, DeviceState> classified = devices.leftJoin(desired, DeviceState::getConfiguration,
+                (device, wanted) -> DeviceState.newBuilder(device)
+                        .setEligibility(Eligibility.classify(device, wanted))
+                        .setEligibilityGeneration(wanted == null ? null : wanted.getGeneration())
+                        .build(),
+                TableJoined.as("device-desired-join"),
+                Materialized.<String, DeviceState, KeyValueStore<Bytes, byte[]>>as("device-classified-store").withKeySerde(keys).withValueSerde(stateSerde));
+
+        KStream<String, DeviceState> classifiedStream = classified.toStream(Named.as("device-classified-changes"));
+        classifiedStream.to(topics.deviceState().name(), Produced.with(keys, stateSerde).withName("device-state-sink"));
+
+        KStream<String, SpecificRecord> decisions = classifiedStream
+                .filter((deviceId, device) -> device != null && device.getConfiguration() != null, Named.as("targeted-devices"))
+                .selectKey((deviceId, device) -> device.getConfiguration(), Named.as("by-configuration"))
+                .repartition(Repartitioned.<String, DeviceState>as("device-by-configuration").withKeySerde(keys).withValueSerde(stateSerde)
+                        .withNumberOfPartitions(topics.firmwareDesired().partitions()))
+                .process(() -> new RolloutGate(DESIRED_STORE, gateInterval), Named.as("rollout-gate"),
+                        RolloutGate.DEVICES_STORE, RolloutGate.META_STORE, RolloutGate.STATUS_STORE, DESIRED_STORE);
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Serde<SpecificRecord> anyRecord = Serdes.serdeFrom(new AvroSerializer(registry, false), (topic, data) -> {
+            throw new UnsupportedOperationException("write-only serde");
+        });
+        decisions.split(Named.as("decision-"))
+                .branch((key, value) -> value instanceof FlashCommand, Branched.withConsumer(commands ->
+                        commands.to(topics.flashCommands().name(), Produced.with(keys, anyRecord).withName("commands-sink")), "commands"))
+                .defaultBranch(Branched.withConsumer(statuses ->
+                        statuses.to(topics.rolloutStatus().name(), Produced.with(keys, anyRecord).withName("status-sink")), "statuses"));
+    }
+}
