@@ -280,4 +280,13 @@ class RolloutTopologyTest {
         assertThat(state.getLocked()).isFalse();
         assertThat(state.getPreviousFirmware().getFirmwareVersion()).isEqualTo("1.0.0");
     }
+
+    @Test
+    void anUnreadableRecordIsSkippedAndTheStreamGoesOn() {
+        f.rawReports.pipeInput("pico-01", "{\"deviceId\":\"pico-01\"}".getBytes());
+        f.device("pico-02", "blink", "1.0.0", false);
+        KeyValueStore<String, DeviceState> store = f.driver.getKeyValueStore(DeviceStateFolder.STORE);
+        assertThat(store.get("pico-02").getFirmware().getFirmwareVersion()).isEqualTo("1.0.0");
+        assertThat(store.get("pico-01")).isNull();
+    }
 }

@@ -52,6 +52,8 @@ final class TopologyFixture implements AutoCloseable {
     final TestOutputTopic<String, RolloutStatus> statuses;
     final TestOutputTopic<String, DeviceState> states;
     final List<FlashCommand> allCommands = new ArrayList<>();
+    final TestInputTopic<String, byte[]> rawReports;
+
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     TopologyFixture() throws Exception {
@@ -62,6 +64,8 @@ final class TopologyFixture implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("topology-test").toString());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(DeadLetterHandler.REGISTRY_INSTANCE, registry);
         driver = new TopologyTestDriver(builder.build(), props, now);
         StringSerializer keys = new StringSerializer();
         discovery = driver.createInputTopic(topics.deviceDiscovery().name(), keys, new AvroSerializer<>(registry, false));
@@ -70,6 +74,7 @@ final class TopologyFixture implements AutoCloseable {
         desired = driver.createInputTopic(topics.firmwareDesired().name(), keys, new AvroSerializer<>(registry, false));
         commands = driver.createOutputTopic(topics.flashCommands().name(), new StringDeserializer(), new AvroDeserializer(registry, FlashCommand.class));
         statuses = driver.createOutputTopic(topics.rolloutStatus().name(), new StringDeserializer(), new AvroDeserializer(registry, RolloutStatus.class));
+        rawReports = driver.createInputTopic(topics.deviceReports().name(), keys, new org.apache.kafka.common.serialization.ByteArraySerializer());
         states = driver.createOutputTopic(topics.deviceState().name(), new StringDeserializer(), new AvroDeserializer(registry, DeviceState.class));
     }
 
