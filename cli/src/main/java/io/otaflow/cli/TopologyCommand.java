@@ -1,0 +1,69 @@
+package io.otaflow.cli;
+
+import io.otaflow.devstack.Endpoints;
+import io.otaflow.topology.TopologyApp;
+import io.otaflow.topology.TopologyConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code otaflow topology}: the Kafka Streams application, until stopped. */
+@Command(name = "topology", mixinStandardHelpOptions = true,
+        description = "Run the topology (Kafka Streams, exactly-once): device state, eligibility, the rollout gate, flash commands "
+                + "and rollout status. Settings also come from OTAFLOW_TOPOLOGY_* variables; "
+                + "--set KEY=VALUE passes any setting (otaflow.topology.streams.* goes to Kafka Streams).")
+final class TopologyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--platform", description = "Endpoints file from 'otaflow up --endpoints-file' (Kafka and registry from it).")
+    Path platform;
+
+    @Option(names = "--kafka", description = "Kafka bootstrap servers.")
+    String kafka;
+
+    @Option(names = "--schema-registry", description = "Schema registry URL.")
+    String schemaRegistry;
+
+    @Option(names = "--state-dir", description = "Local state directory.")
+    Path stateDir;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any other setting.")
+    Map<String, String> settings = new HashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> overrides = new HashMap<>(settings);
+        if (platform != null) {
+            Endpoints endpoints = Endpoints.readJson(platform);
+            overrides.put(TopologyConfig.KAFKA_BOOTSTRAP, endpoints.kafka());
+            overrides.put(TopologyConfig.SCHEMA_REGISTRY, endpoints.schemaRegistry());
+        }
+        if (kafka != null) {
+            overrides.put(TopologyConfig.KAFKA_BOOTSTRAP, kafka);
+        }
+        if (schemaRegistry != null) {
+            overrides.put(TopologyConfig.SCHEMA_REGISTRY, schemaRegistry);
+        }
+        if (stateDir != null) {
+            overrides.put(TopologyConfig.STATE_DIR, stateDir.toString());
+        }
+        TopologyApp app = new TopologyApp(TopologyConfig.fromEnvironment(System.getenv(), overrides)).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            stopped.countDown();
+        }, "otaflow-topology-shutdown"));
+        spec.commandLine().getOut().println("topology running. Press Ctrl-C to stop.");
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return 0;
+    }
+}
