@@ -109,7 +109,7 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
     /** Everything known of one device in this generation's rollout. */
     private record Tracked(DeviceState device, EligibilityClass eligibility, int issued, String lastCommandId, Instant lastDeadline,
                            boolean lastTerminal, boolean lastSucceeded, boolean lastFailed, boolean lastRetryable,
-                           FlashErrorCode lastError, Instant lastFinished) {
+                           FlashErrorCode lastError, Instant lastFinished, boolean rolledBack) {
         boolean attempted() {
             return issued > 0;
         }
@@ -177,13 +177,16 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         // State: manual pause, sticky abort, error thresholds, completion.
         RolloutState state = RolloutState.PROGRESSING;
         String reason = null;
-        if (!newGeneration && previous.getState() == RolloutState.ABORTED) {
+        if (!newGeneration && previous.getState() == RolloutState.ABORTED && !"aborted by an operator".equals(previous.getReason())) {
             state = RolloutState.ABORTED;
             reason = previous.getReason();
         } else if (!newGeneration && previous.getState() == RolloutState.PAUSED && previous.getReason() != null
                 && !previous.getReason().startsWith("paused by policy") && !target.getUpdatedAt().isAfter(previous.getUpdatedAt())) {
             state = RolloutState.PAUSED; // an automatic pause lasts until the desired firmware is published again
             reason = previous.getReason();
+        } else if (policy.getAborted()) {
+            state = RolloutState.ABORTED;
+            reason = "aborted by an operator";
         } else {
             String breach = thresholdBreach(policy, succeeded, failed, failuresByCode);
             if (breach != null) {
@@ -193,6 +196,12 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
             } else if (policy.getPaused()) {
                 state = RolloutState.PAUSED;
                 reason = "paused by policy";
+            } else {
+                java.util.Optional<String> closed = MaintenanceWindows.closed(policy.getMaintenanceWindows(), now);
+                if (closed.isPresent()) {
+                    state = RolloutState.WAITING_FOR_WINDOW;
+                    reason = closed.get();
+                }
             }
         }
 
@@ -205,15 +214,35 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         }
 
         List<FlashCommand> commands = new ArrayList<>();
+        int rolledBack = (int) tracked.stream().filter(Tracked::rolledBack).count();
+        if (policy.getRollbackOnFailure() && target.getPreviousImage() != null && target.getPreviousTarget() != null
+                && state != RolloutState.ABORTED) {
+            for (Tracked t : tracked) {
+                if (!t.rolledBack() && t.lastFailed() && t.lastError() != null && ROLLBACK_CODES.contains(t.lastError())) {
+                    FlashCommand rollback = rollback(configuration, target, t, now);
+                    meta.put(rollbackKey(configuration, t.device().getDeviceId(), generation), rollback.getCommandId());
+                    commands.add(rollback);
+                    rolledBack++;
+                }
+            }
+        }
+        counts.setRolledBack(rolledBack);
         if (state == RolloutState.PROGRESSING) {
-            int slots = Math.max(0, policy.getMaxInFlight() - inFlight);
+            int slots = Math.max(0, policy.getMaxInFlight() - inFlight - commands.size());
             slots = Math.min(slots, rateRoom(configuration, generation, policy, succeeded, now));
             int capacity = Math.max(0, waveTargets.get(wave) - attempted);
             List<Tracked> candidates = tracked.stream()
                     .filter(t -> t.eligibility() == EligibilityClass.ELIGIBLE && !t.inFlight())
                     .sorted(java.util.Comparator.comparing(t -> t.device().getDeviceId()))
                     .toList();
+            Set<String> rollingBack = new HashSet<>();
+            for (FlashCommand c : commands) {
+                rollingBack.add(c.getDeviceId());
+            }
             for (Tracked t : candidates) {
+                if (rollingBack.contains(t.device().getDeviceId()) || t.rolledBack()) {
+                    continue; // rolled back: not retried towards this generation's target
+                }
                 if (slots == 0) {
                     break;
                 }
@@ -305,8 +334,21 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
                 if (issued >= target.getPolicy().getMaxAttempts() && failed && eligibility == EligibilityClass.ELIGIBLE) {
                     eligibility = EligibilityClass.FAILED;
                 }
+                String rollbackId = meta.get(rollbackKey(configuration, device.getDeviceId(), generation));
+                boolean rolledBack = rollbackId != null;
+                if (rolledBack) {
+                    // This generation failed on the device and the previous image goes back: done with, once the rollback ends.
+                    boolean rollbackRunning = flash != null && flash.getCommandId().equals(rollbackId) && !Eligibility.terminal(flash.getPhase());
+                    terminal = !rollbackRunning;
+                    failed = true;
+                    succeeded = false;
+                    retryable = false;
+                    if (eligibility != EligibilityClass.IN_FLIGHT) {
+                        eligibility = EligibilityClass.FAILED;
+                    }
+                }
                 tracked.add(new Tracked(device, eligibility, issued, lastCommand, lastDeadline, terminal, succeeded, failed,
-                        retryable, error, finished));
+                        retryable, error, finished, rolledBack));
             }
         }
         return tracked;
@@ -338,6 +380,40 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
                 .setAllowDowngrade(target.getPolicy().getAllowDowngrade())
                 .setAllowRepurpose(target.getPolicy().getAllowRepurpose())
                 .build();
+    }
+
+    /** Failures that mean the new image is bad for this device: put the previous one back. */
+    static final Set<FlashErrorCode> ROLLBACK_CODES = Set.of(FlashErrorCode.VERIFY_MISMATCH, FlashErrorCode.BOOT_FAILED);
+
+    private FlashCommand rollback(String configuration, DesiredFirmware target, Tracked t, Instant now) {
+        DeviceState device = t.device();
+        int attempt = t.issued() + 1;
+        String commandId = UUID.nameUUIDFromBytes(("rollback" + SEP + configuration + SEP + device.getDeviceId() + SEP
+                + target.getGeneration()).getBytes(StandardCharsets.UTF_8)).toString();
+        Instant deadline = now.plusMillis(target.getPolicy().getDeviceTimeoutMs());
+        log.info("Rollout({}) generation {}: rolling {} back to {} {} after {}", configuration, target.getGeneration(),
+                device.getDeviceId(), target.getPreviousTarget().getFirmwareType(), target.getPreviousTarget().getFirmwareVersion(), t.lastError());
+        return FlashCommand.newBuilder()
+                .setCommandId(commandId)
+                .setDeviceId(device.getDeviceId())
+                .setEndpoint(device.getEndpoint() == null ? "" : device.getEndpoint())
+                .setOtaEndpoint(device.getOtaEndpoint())
+                .setConfiguration(configuration)
+                .setGeneration(target.getGeneration())
+                .setFrom(target.getTarget())
+                .setTo(target.getPreviousTarget())
+                .setImage(target.getPreviousImage())
+                .setAttempt(attempt)
+                .setDeadline(deadline)
+                .setIssuedAt(now)
+                .setRollback(true)
+                .setAllowDowngrade(true)
+                .setAllowRepurpose(true)
+                .build();
+    }
+
+    static String rollbackKey(String configuration, String deviceId, long generation) {
+        return "R" + SEP + configuration + SEP + deviceId + SEP + generation;
     }
 
     static String issuedKey(String configuration, String deviceId, long generation, int attempt) {

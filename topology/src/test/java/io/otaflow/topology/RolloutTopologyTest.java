@@ -289,4 +289,61 @@ class RolloutTopologyTest {
         assertThat(store.get("pico-02").getFirmware().getFirmwareVersion()).isEqualTo("1.0.0");
         assertThat(store.get("pico-01")).isNull();
     }
+
+    @Test
+    void aDeviceThatFailsVerificationIsRolledBackToThePreviousImageOnce() {
+        fleet(2);
+        f.desireWithPrevious("1.1.0", 1, policy().setMaxInFlight(1).setMaxAttempts(3).build(), "1.0.0");
+        FlashCommand first = f.tick().get(0);
+        f.finish(first, FlashPhase.FAILED, FlashErrorCode.BOOT_FAILED, false);
+        List<FlashCommand> next = f.tick();
+        assertThat(next).as("the rollback takes the only in-flight slot").hasSize(1);
+        FlashCommand rollback = next.get(0);
+        assertThat(rollback.getRollback()).isTrue();
+        assertThat(rollback.getDeviceId()).isEqualTo(first.getDeviceId());
+        assertThat(rollback.getTo().getFirmwareVersion()).isEqualTo("1.0.0");
+        assertThat(rollback.getImage().getUri()).endsWith("blink-1.0.0.bin");
+        assertThat(rollback.getAttempt()).isEqualTo(2);
+        f.finish(rollback, FlashPhase.SUCCEEDED, null, false);
+        for (int i = 0; i < 5; i++) {
+            f.tick(Duration.ofMinutes(1)).forEach(c -> {
+                assertThat(c.getDeviceId()).as("the rolled-back device is left alone").isNotEqualTo(first.getDeviceId());
+                f.finish(c, FlashPhase.SUCCEEDED, null, false);
+            });
+        }
+        assertThat(f.lastStatus().getCounts().getRolledBack()).isEqualTo(1);
+        assertThat(f.lastStatus().getState()).isEqualTo(RolloutState.COMPLETED);
+    }
+
+    @Test
+    void anOperatorAbortStopsNewCommandsUntilLifted() {
+        fleet(3);
+        f.desire("1.1.0", 1, policy().setAborted(true).build());
+        assertThat(f.tick()).isEmpty();
+        assertThat(f.lastStatus().getState()).isEqualTo(RolloutState.ABORTED);
+        assertThat(f.lastStatus().getReason()).contains("operator");
+        f.desire("1.1.0", 1, policy().build());
+        assertThat(f.tick()).hasSize(3);
+    }
+
+    @Test
+    void commandsWaitForTheMaintenanceWindow() {
+        fleet(2);
+        // 10:00 UTC now; the window opens daily at 10:30 UTC for an hour.
+        f.desire("1.1.0", 1, policy().setMaintenanceWindows(List.of(io.otaflow.schemas.MaintenanceWindow.newBuilder()
+                .setCron("30 10 * * *").setDurationMs(3_600_000).setTimeZone("UTC").build())).build());
+        assertThat(f.tick()).isEmpty();
+        assertThat(f.lastStatus().getState()).isEqualTo(RolloutState.WAITING_FOR_WINDOW);
+        assertThat(f.tick(Duration.ofMinutes(31))).hasSize(2);
+        assertThat(f.lastStatus().getState()).isEqualTo(RolloutState.PROGRESSING);
+    }
+
+    @Test
+    void anInvalidWindowNeverOpens() {
+        fleet(1);
+        f.desire("1.1.0", 1, policy().setMaintenanceWindows(List.of(io.otaflow.schemas.MaintenanceWindow.newBuilder()
+                .setCron("every tuesday").setDurationMs(3_600_000).setTimeZone("UTC").build())).build());
+        assertThat(f.tick(Duration.ofHours(30))).isEmpty();
+        assertThat(f.lastStatus().getReason()).contains("invalid");
+    }
 }

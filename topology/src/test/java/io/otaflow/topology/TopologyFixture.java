@@ -107,6 +107,16 @@ final class TopologyFixture implements AutoCloseable {
                 .setPolicy(policy).setGeneration(generation).setUpdatedAt(now).build(), now));
     }
 
+    /** Desired firmware that remembers the previous image, for automatic rollback. */
+    void desireWithPrevious(String version, long generation, RolloutPolicy policy, String previousVersion) {
+        desired.pipeInput(new TestRecord<>(CONFIG, DesiredFirmware.newBuilder().setConfiguration(CONFIG)
+                .setTarget(new FirmwareRef("blink", version))
+                .setImage(FirmwareImage.newBuilder().setUri("file:///images/blink-" + version + ".bin").setSha256("00".repeat(32)).setSize(4096).build())
+                .setPreviousTarget(new FirmwareRef("blink", previousVersion))
+                .setPreviousImage(FirmwareImage.newBuilder().setUri("file:///images/blink-" + previousVersion + ".bin").setSha256("11".repeat(32)).setSize(4096).build())
+                .setPolicy(policy).setGeneration(generation).setUpdatedAt(now).build(), now));
+    }
+
     void stopRollout() {
         desired.pipeInput(new TestRecord<>(CONFIG, null, now));
     }
