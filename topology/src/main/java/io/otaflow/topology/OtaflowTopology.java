@@ -95,8 +95,9 @@ public final class OtaflowTopology {
         KStream<String, SpecificRecord> decisions = classifiedStream
                 .filter((deviceId, device) -> device != null && device.getConfiguration() != null, Named.as("targeted-devices"))
                 .selectKey((deviceId, device) -> device.getConfiguration(), Named.as("by-configuration"))
-                .repartition(Repartitioned.<String, DeviceState>as("device-by-configuration").withKeySerde(keys).withValueSerde(stateSerde)
-                        .withNumberOfPartitions(topics.firmwareDesired().partitions()))
+                // No partition count here: Streams co-partitions this topic with firmware.desired (the gate reads its
+                // store), whatever that topic's size is on the cluster.
+                .repartition(Repartitioned.<String, DeviceState>as("device-by-configuration").withKeySerde(keys).withValueSerde(stateSerde))
                 .process(() -> new RolloutGate(DESIRED_STORE, gateInterval), Named.as("rollout-gate"),
                         RolloutGate.DEVICES_STORE, RolloutGate.META_STORE, RolloutGate.STATUS_STORE, DESIRED_STORE);
 

@@ -17,9 +17,16 @@ public final class TopologyApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopologyApp.class);
     private final KafkaStreams streams;
     private final TopologyConfig config;
+    private final QueryServer queries;
 
     public TopologyApp(TopologyConfig config) {
         this.config = config;
+        try {
+            this.queries = new QueryServer(new java.net.InetSocketAddress(config.getString(TopologyConfig.HTTP_HOST),
+                    config.getInt(TopologyConfig.HTTP_PORT)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot bind the query endpoint", e);
+        }
         TopicCatalog topics = new TopicCatalog(config.getString(TopologyConfig.TOPIC_PREFIX), TopicCatalog.DEFAULT_PARTITIONS);
         SchemaRegistryClient registry = new SchemaRegistryClient(config.getString(TopologyConfig.SCHEMA_REGISTRY));
         StreamsBuilder builder = new StreamsBuilder();
@@ -34,6 +41,7 @@ public final class TopologyApp implements AutoCloseable {
         props.put(DeadLetterHandler.REGISTRY_URL, config.getString(TopologyConfig.SCHEMA_REGISTRY));
         props.put(DeadLetterHandler.TOPIC_PREFIX, config.getString(TopologyConfig.TOPIC_PREFIX));
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, queries.hostInfo().host() + ":" + queries.hostInfo().port());
         props.putAll(config.streamsOverrides());
         this.streams = new KafkaStreams(builder.build(), props);
         streams.setUncaughtExceptionHandler(e -> {
@@ -44,7 +52,14 @@ public final class TopologyApp implements AutoCloseable {
 
     public TopologyApp start() {
         streams.start();
+        queries.start(streams);
+        log.info("topology started; interactive queries on http://{}:{}", queries.hostInfo().host(), queries.hostInfo().port());
         return this;
+    }
+
+    /** Port of the interactive-query endpoint. */
+    public int queryPort() {
+        return queries.port();
     }
 
     public KafkaStreams streams() {
@@ -53,6 +68,7 @@ public final class TopologyApp implements AutoCloseable {
 
     @Override
     public void close() {
+        queries.close();
         streams.close(Duration.ofSeconds(30));
     }
 }
