@@ -70,10 +70,11 @@ public final class OtaflowTopology {
                         Consumed.with(keys, AvroSerde.forValue(registry, FlashProgress.class)).withName("progress-source"))
                 .mapValues(v -> (SpecificRecord) v, Named.as("progress-as-event"));
 
-        KTable<String, DeviceState> devices = discovery
+        KStream<String, DeviceState> folded = discovery
                 .merge(reports, Named.as("discovery-and-reports"))
                 .merge(progress, Named.as("device-events"))
-                .process(DeviceStateFolder::new, Named.as("device-state-folder"), DeviceStateFolder.STORE)
+                .process(DeviceStateFolder::new, Named.as("device-state-folder"), DeviceStateFolder.STORE);
+        KTable<String, DeviceState> devices = folded
                 .toTable(Named.as("device-table"), Materialized.<String, DeviceState, KeyValueStore<Bytes, byte[]>>as("device-table-store")
                         .withKeySerde(keys).withValueSerde(stateSerde));
 
@@ -88,6 +89,8 @@ public final class OtaflowTopology {
                         .build(),
                 TableJoined.as("device-desired-join"),
                 Materialized.<String, DeviceState, KeyValueStore<Bytes, byte[]>>as("device-classified-store").withKeySerde(keys).withValueSerde(stateSerde));
+
+        FleetAnalytics.build(classified, folded, topics, registry);
 
         KStream<String, DeviceState> classifiedStream = classified.toStream(Named.as("device-classified-changes"));
         classifiedStream.to(topics.deviceState().name(), Produced.with(keys, stateSerde).withName("device-state-sink"));

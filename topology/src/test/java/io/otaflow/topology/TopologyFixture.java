@@ -53,6 +53,8 @@ final class TopologyFixture implements AutoCloseable {
     final TestOutputTopic<String, DeviceState> states;
     final List<FlashCommand> allCommands = new ArrayList<>();
     final TestInputTopic<String, byte[]> rawReports;
+    final TestOutputTopic<String, io.otaflow.schemas.FleetVersions> fleetVersions;
+    final TestOutputTopic<String, io.otaflow.schemas.FlashOutcomes> flashOutcomes;
 
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -74,6 +76,10 @@ final class TopologyFixture implements AutoCloseable {
         desired = driver.createInputTopic(topics.firmwareDesired().name(), keys, new AvroSerializer<>(registry, false));
         commands = driver.createOutputTopic(topics.flashCommands().name(), new StringDeserializer(), new AvroDeserializer(registry, FlashCommand.class));
         statuses = driver.createOutputTopic(topics.rolloutStatus().name(), new StringDeserializer(), new AvroDeserializer(registry, RolloutStatus.class));
+        fleetVersions = driver.createOutputTopic(topics.fleetVersions().name(), new StringDeserializer(),
+                new AvroDeserializer(registry, io.otaflow.schemas.FleetVersions.class));
+        flashOutcomes = driver.createOutputTopic(topics.flashOutcomes().name(), new StringDeserializer(),
+                new AvroDeserializer(registry, io.otaflow.schemas.FlashOutcomes.class));
         rawReports = driver.createInputTopic(topics.deviceReports().name(), keys, new org.apache.kafka.common.serialization.ByteArraySerializer());
         states = driver.createOutputTopic(topics.deviceState().name(), new StringDeserializer(), new AvroDeserializer(registry, DeviceState.class));
     }

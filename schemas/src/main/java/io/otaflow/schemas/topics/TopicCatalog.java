@@ -6,6 +6,8 @@ import io.otaflow.schemas.DeviceReport;
 import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.DiscoveryEvent;
 import io.otaflow.schemas.FlashCommand;
+import io.otaflow.schemas.FleetVersions;
+import io.otaflow.schemas.FlashOutcomes;
 import io.otaflow.schemas.FlashProgress;
 import io.otaflow.schemas.RolloutStatus;
 
@@ -32,6 +34,8 @@ public final class TopicCatalog {
     private final Topic<FlashProgress> flashProgress;
     private final Topic<RolloutStatus> rolloutStatus;
     private final Topic<DeadLetter> deadLetters;
+    private final Topic<FleetVersions> fleetVersions;
+    private final Topic<FlashOutcomes> flashOutcomes;
 
     public TopicCatalog() {
         this(DEFAULT_PREFIX, DEFAULT_PARTITIONS);
@@ -58,6 +62,10 @@ public final class TopicCatalog {
                 "each Configuration's rollout counts, state and wave (keyed by namespace/name)");
         deadLetters = new Topic<>(name("dlq.v1"), DeadLetter.class, partitions, false, Duration.ofDays(30).toMillis(),
                 "records that could not be processed, with their origin and the error (keyed by the original key)");
+        fleetVersions = new Topic<>(name("fleet.versions.v1"), FleetVersions.class, partitions, true, -1,
+                "analytics: devices per version, per Configuration and firmware type (keyed by configuration|type)");
+        flashOutcomes = new Topic<>(name("flash.outcomes.v1"), FlashOutcomes.class, partitions, false, Duration.ofDays(30).toMillis(),
+                "analytics: flash results, failures by code and durations per Configuration and minute (keyed by configuration@windowStart)");
     }
 
     private String name(String logical) {
@@ -100,8 +108,16 @@ public final class TopicCatalog {
         return deadLetters;
     }
 
+    public Topic<FleetVersions> fleetVersions() {
+        return fleetVersions;
+    }
+
+    public Topic<FlashOutcomes> flashOutcomes() {
+        return flashOutcomes;
+    }
+
     public List<Topic<?>> all() {
         return List.of(deviceDiscovery, deviceReports, firmwareDesired, deviceState, flashCommands, flashProgress,
-                rolloutStatus, deadLetters);
+                rolloutStatus, deadLetters, fleetVersions, flashOutcomes);
     }
 }

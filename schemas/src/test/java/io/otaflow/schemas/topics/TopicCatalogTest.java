@@ -18,7 +18,7 @@ class TopicCatalogTest {
         assertThat(catalog.all()).extracting(Topic::name).containsExactly(
                 "otaflow.device.discovery.v1", "otaflow.device.reports.v1", "otaflow.firmware.desired.v1",
                 "otaflow.device.state.v1", "otaflow.flash.commands.v1", "otaflow.flash.progress.v1",
-                "otaflow.rollout.status.v1", "otaflow.dlq.v1");
+                "otaflow.rollout.status.v1", "otaflow.dlq.v1", "otaflow.fleet.versions.v1", "otaflow.flash.outcomes.v1");
         assertThat(new TopicCatalog("site-a.otaflow", 3).flashCommands().name()).isEqualTo("site-a.otaflow.flash.commands.v1");
     }
 
@@ -26,7 +26,7 @@ class TopicCatalogTest {
     void tablesAreCompactedAndEventsAreNot() {
         TopicCatalog catalog = new TopicCatalog();
         assertThat(catalog.all().stream().filter(Topic::compacted).map(t -> (Object) t.valueType()).toList())
-                .containsExactlyInAnyOrder(DesiredFirmware.class, DeviceState.class, RolloutStatus.class);
+                .containsExactlyInAnyOrder(DesiredFirmware.class, DeviceState.class, RolloutStatus.class, io.otaflow.schemas.FleetVersions.class);
         assertThat(catalog.firmwareDesired().configs()).containsEntry(TopicConfig.CLEANUP_POLICY_CONFIG, "compact");
         assertThat(catalog.flashCommands().configs()).containsEntry(TopicConfig.CLEANUP_POLICY_CONFIG, "delete")
                 .containsKey(TopicConfig.RETENTION_MS_CONFIG);

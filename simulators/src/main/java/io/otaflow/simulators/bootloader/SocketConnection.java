@@ -12,9 +12,19 @@ public final class SocketConnection implements Connection {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final Runnable onEnd;
 
     public SocketConnection(Socket socket) {
+        this(socket, () -> { });
+    }
+
+    /**
+     * @param onEnd runs as the connection ends, before the socket closes: picowota frees its one
+     *              client slot in the same step, so a client that reconnects at once is accepted
+     */
+    public SocketConnection(Socket socket, Runnable onEnd) {
         this.socket = socket;
+        this.onEnd = onEnd;
         try {
             socket.setTcpNoDelay(true);
             this.in = new BufferedInputStream(socket.getInputStream(), 2048);
@@ -51,6 +61,7 @@ public final class SocketConnection implements Connection {
 
     @Override
     public void close() {
+        onEnd.run();
         try {
             socket.close();
         } catch (IOException ignored) {
@@ -60,6 +71,7 @@ public final class SocketConnection implements Connection {
 
     @Override
     public void abort() {
+        onEnd.run();
         reset(socket);
     }
 }

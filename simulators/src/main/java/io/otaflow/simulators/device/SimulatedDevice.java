@@ -334,7 +334,7 @@ public final class SimulatedDevice implements AutoCloseable {
             }
             Thread.ofVirtual().name("picowota-session-" + config.id()).start(() -> {
                 try {
-                    bootloader.serve(new SocketConnection(socket));
+                    bootloader.serve(new SocketConnection(socket, () -> clientConnected.set(false)));
                 } finally {
                     clientConnected.set(false);
                 }
