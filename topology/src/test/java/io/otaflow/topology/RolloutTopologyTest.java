@@ -346,4 +346,41 @@ class RolloutTopologyTest {
         assertThat(f.tick(Duration.ofHours(30))).isEmpty();
         assertThat(f.lastStatus().getReason()).contains("invalid");
     }
+
+    @Test
+    void aPerCodeThresholdPausesOnlyForThatCode() {
+        fleet(8);
+        f.desire("1.1.0", 1, policy().setMaxInFlight(4).setMaxAttempts(1).setMinSampleSize(4)
+                .setPerErrorCodeThresholds(Map.of("WRITE_CRC_MISMATCH", 0.2)).build());
+        List<FlashCommand> first = f.tick();
+        f.finish(first.get(0), FlashPhase.FAILED, FlashErrorCode.DEVICE_UNREACHABLE, false);
+        f.finish(first.get(1), FlashPhase.SUCCEEDED, null, false);
+        f.finish(first.get(2), FlashPhase.SUCCEEDED, null, false);
+        f.finish(first.get(3), FlashPhase.SUCCEEDED, null, false);
+        assertThat(f.tick()).as("one unreachable in four is under no threshold").isNotEmpty();
+        assertThat(f.lastStatus().getState()).isEqualTo(RolloutState.PROGRESSING);
+
+        fleetFailWith(FlashErrorCode.WRITE_CRC_MISMATCH);
+        assertThat(f.lastStatus().getState()).isEqualTo(RolloutState.PAUSED);
+        assertThat(f.lastStatus().getReason()).contains("WRITE_CRC_MISMATCH rate");
+    }
+
+    private void fleetFailWith(FlashErrorCode code) {
+        for (FlashCommand c : f.allCommands.subList(4, f.allCommands.size())) {
+            f.finish(c, FlashPhase.FAILED, code, false);
+        }
+        f.tick();
+    }
+
+    @Test
+    void anExponentialRateGrowsWithSuccesses() {
+        fleet(20);
+        f.desire("1.1.0", 1, policy().setMaxInFlight(100).setExponentialRate(io.otaflow.schemas.ExponentialRate.newBuilder()
+                .setBaseRatePerMinute(2).setIncrementFactor(2.0)
+                .setRateIncreaseCriteria(io.otaflow.schemas.RateIncreaseCriteria.newBuilder().setNumberOfSucceeded(2).build()).build()).build());
+        List<FlashCommand> first = f.tick();
+        assertThat(first).as("base rate: 2 a minute").hasSize(2);
+        first.forEach(c -> f.finish(c, FlashPhase.SUCCEEDED, null, false));
+        assertThat(f.tick(Duration.ofSeconds(61))).as("2 successes double the rate to 4 a minute").hasSize(4);
+    }
 }
