@@ -1,0 +1,306 @@
+package io.otaflow.flasher;
+
+import io.otaflow.picowota.PicowotaClient;
+import io.otaflow.schemas.FirmwareRef;
+import io.otaflow.schemas.FlashCommand;
+import io.otaflow.schemas.FlashError;
+import io.otaflow.schemas.FlashErrorCode;
+import io.otaflow.schemas.FlashPhase;
+import io.otaflow.schemas.FlashProgress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One flash command, start to end, as the paper's firmware-update Job and serial-flash do it,
+ * with checks at both ends: verify the image; re-read the device (a device that turned locked,
+ * or is already at the target, is skipped, not flashed); reboot it into its bootloader and wait
+ * until picowota answers; flash it (serial-flash's sequence); let it boot; verify from the device
+ * itself that it runs the target. A device found waiting in its bootloader is flashed again
+ * (resume). Retryable errors are retried until the command's deadline. Every run ends in exactly
+ * one terminal progress event, which it also returns.
+ */
+public final class FlashJob {
+    private static final Logger log = LoggerFactory.getLogger(FlashJob.class);
+
+    /**
+     * @param rebootTimeout     how long the bootloader may take to answer after a reboot request
+     * @param bootTimeout       how long the new app may take to answer after GOGO
+     * @param requestTimeout    one HTTP request to the app
+     * @param retryBackoff      pause before retrying a retryable failure
+     * @param postConnectPause  pause after connecting to picowota (serial-flash: 1 s for real devices)
+     */
+    public record Settings(Duration rebootTimeout, Duration bootTimeout, Duration requestTimeout, Duration retryBackoff,
+                           Duration postConnectPause, String deviceAuthorization) {
+        public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(5),
+                Duration.ofSeconds(2), Duration.ofSeconds(1), null);
+
+        public Settings withTimeouts(Duration reboot, Duration boot) {
+            return new Settings(reboot, boot, requestTimeout, retryBackoff, postConnectPause, deviceAuthorization);
+        }
+
+        public Settings withPostConnectPause(Duration pause) {
+            return new Settings(rebootTimeout, bootTimeout, requestTimeout, retryBackoff, pause, deviceAuthorization);
+        }
+
+        public Settings withRetryBackoff(Duration backoff) {
+            return new Settings(rebootTimeout, bootTimeout, requestTimeout, backoff, postConnectPause, deviceAuthorization);
+        }
+    }
+
+    private final ArtifactStore artifacts;
+    private final Settings settings;
+    private final String worker;
+    private final Clock clock;
+    private final DeviceApp app;
+
+    public FlashJob(ArtifactStore artifacts, Settings settings, String worker, HttpClient http, Clock clock) {
+        this.artifacts = artifacts;
+        this.settings = settings;
+        this.worker = worker;
+        this.clock = clock;
+        this.app = new DeviceApp(http, settings.deviceAuthorization());
+    }
+
+    /** Runs the command; the returned event is the terminal one, already sent to the sink. */
+    public FlashProgress run(FlashCommand command, ProgressSink sink) {
+        Reporter report = new Reporter(command, sink);
+        report.phase(FlashPhase.ACCEPTED, 0, 0);
+        ArtifactStore.VerifiedImage image;
+        try {
+            report.phase(FlashPhase.FETCHING, 0, 0);
+            image = artifacts.fetch(command.getImage(), command.getTo());
+        } catch (FlashFailure e) {
+            return report.failed(e.code(), e.getMessage(), FlashPhase.FETCHING);
+        }
+        FlashErrorCode lastCode = FlashErrorCode.DEADLINE_EXCEEDED;
+        String lastMessage = "deadline passed before the first attempt";
+        FlashPhase lastPhase = FlashPhase.ACCEPTED;
+        while (clock.instant().isBefore(command.getDeadline())) {
+            Attempt attempt = new Attempt(command, image, report);
+            try {
+                return attempt.run();
+            } catch (FlashFailure e) {
+                lastCode = e.code();
+                lastMessage = e.getMessage();
+                lastPhase = attempt.phase;
+            } catch (IOException e) {
+                lastCode = ErrorClassifier.classify(e, attempt.step);
+                lastMessage = e.toString();
+                lastPhase = attempt.phase;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return report.failed(FlashErrorCode.CANCELLED, "the worker is stopping", attempt.phase);
+            }
+            if (!ErrorClassifier.retryable(lastCode)) {
+                return report.failed(lastCode, lastMessage, lastPhase);
+            }
+            log.info("device {} command {}: {} ({}); retrying within the deadline", command.getDeviceId(), command.getCommandId(),
+                    lastCode, lastMessage);
+            try {
+                Thread.sleep(settings.retryBackoff());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return report.failed(FlashErrorCode.CANCELLED, "the worker is stopping", lastPhase);
+            }
+        }
+        FlashErrorCode code = lastCode == FlashErrorCode.DEADLINE_EXCEEDED ? lastCode : lastCode;
+        return report.failed(code, "deadline " + command.getDeadline() + " passed; last error: " + lastMessage, lastPhase);
+    }
+
+    /** One try of the device-side sequence. */
+    private final class Attempt {
+        final FlashCommand command;
+        final ArtifactStore.VerifiedImage image;
+        final Reporter report;
+        FlashPhase phase = FlashPhase.ACCEPTED;
+        ErrorClassifier.Step step = ErrorClassifier.Step.APP;
+
+        Attempt(FlashCommand command, ArtifactStore.VerifiedImage image, Reporter report) {
+            this.command = command;
+            this.image = image;
+            this.report = report;
+        }
+
+        FlashProgress run() throws IOException, InterruptedException, FlashFailure {
+            InetSocketAddress ota = otaAddress(command);
+            DeviceApp.Metadata before = null;
+            try {
+                before = app.metadata(command.getEndpoint(), settings.requestTimeout());
+            } catch (IOException e) {
+                // The app does not answer: maybe it sits in its bootloader (a previous try or worker left it there).
+            }
+            if (before != null) {
+                if (before.locked()) {
+                    return report.skipped(FlashErrorCode.DEVICE_LOCKED, "the device is locked");
+                }
+                FirmwareRef target = command.getTo();
+                if (before.firmwareType().equals(target.getFirmwareType()) && before.firmwareVersion().equals(target.getFirmwareVersion())) {
+                    return report.skipped(FlashErrorCode.ALREADY_AT_TARGET, "the device already runs " + target.getFirmwareVersion());
+                }
+                if (!before.firmwareType().equals(target.getFirmwareType()) && !command.getAllowRepurpose() && !command.getRollback()) {
+                    return report.skipped(FlashErrorCode.TYPE_MISMATCH, "the device runs '" + before.firmwareType() + "', not '"
+                            + target.getFirmwareType() + "'");
+                }
+                phase = FlashPhase.REBOOTING;
+                report.phase(phase, 0, image.bytes().length);
+                app.rebootToBootloader(command.getEndpoint(), settings.requestTimeout());
+            }
+            phase = FlashPhase.AWAITING_BOOTLOADER;
+            step = ErrorClassifier.Step.BOOTLOADER;
+            report.phase(phase, 0, image.bytes().length);
+            PicowotaClient client = awaitBootloader(ota, before != null);
+            try (client) {
+                step = ErrorClassifier.Step.WRITE;
+                int total = image.bytes().length;
+                int[] lastTenth = {-1};
+                client.flash(image.bytes(), image.address(), new PicowotaClient.Progress() {
+                    @Override
+                    public void phase(String name) {
+                        switch (name) {
+                            case "ERASING" -> report.phase(phase = FlashPhase.ERASING, 0, total);
+                            case "WRITING" -> report.phase(phase = FlashPhase.WRITING, 0, total);
+                            case "SEALING" -> {
+                                step = ErrorClassifier.Step.SEAL;
+                                report.phase(phase = FlashPhase.SEALING, total, total);
+                            }
+                            case "BOOTING" -> report.phase(phase = FlashPhase.BOOTING, total, total);
+                            default -> {
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void bytesWritten(long written, long all) {
+                        int tenth = (int) (written * 10 / all);
+                        if (tenth != lastTenth[0] && tenth < 10) {
+                            lastTenth[0] = tenth;
+                            report.phase(FlashPhase.WRITING, written, all);
+                        }
+                    }
+                });
+            }
+            phase = FlashPhase.VERIFYING;
+            step = ErrorClassifier.Step.APP;
+            report.phase(phase, image.bytes().length, image.bytes().length);
+            DeviceApp.Metadata after = awaitApp(ota);
+            FirmwareRef target = command.getTo();
+            if (!after.firmwareType().equals(target.getFirmwareType()) || !after.firmwareVersion().equals(target.getFirmwareVersion())) {
+                throw new FlashFailure(FlashErrorCode.VERIFY_MISMATCH, "the device came back running " + after.firmwareType() + " "
+                        + after.firmwareVersion() + ", not " + target.getFirmwareType() + " " + target.getFirmwareVersion());
+            }
+            return report.succeeded(new FirmwareRef(after.firmwareType(), after.firmwareVersion()), image.bytes().length);
+        }
+
+        private PicowotaClient awaitBootloader(InetSocketAddress ota, boolean rebooted) throws IOException, InterruptedException, FlashFailure {
+            Instant until = min(clock.instant().plus(settings.rebootTimeout()), command.getDeadline());
+            PicowotaClient.Options options = PicowotaClient.Options.SERIAL_FLASH.withPostConnectPause(settings.postConnectPause());
+            IOException last = null;
+            while (clock.instant().isBefore(until)) {
+                try {
+                    return PicowotaClient.connect(ota, options);
+                } catch (IOException e) {
+                    last = e;
+                    Thread.sleep(100);
+                }
+            }
+            if (rebooted) {
+                try {
+                    app.metadata(command.getEndpoint(), settings.requestTimeout());
+                    throw new FlashFailure(FlashErrorCode.REBOOT_IGNORED, "the app still answers " + settings.rebootTimeout()
+                            + " after the reboot request; the bootloader never did");
+                } catch (IOException ignored) {
+                    // neither app nor bootloader answers
+                }
+            }
+            throw new FlashFailure(rebooted ? FlashErrorCode.BOOTLOADER_TIMEOUT : FlashErrorCode.DEVICE_UNREACHABLE,
+                    "neither the app nor the bootloader at " + ota + " answered" + (last == null ? "" : ": " + last.getMessage()));
+        }
+
+        private DeviceApp.Metadata awaitApp(InetSocketAddress ota) throws InterruptedException, FlashFailure {
+            Instant until = min(clock.instant().plus(settings.bootTimeout()), command.getDeadline());
+            while (clock.instant().isBefore(until)) {
+                try {
+                    return app.metadata(command.getEndpoint(), settings.requestTimeout());
+                } catch (IOException e) {
+                    Thread.sleep(100);
+                }
+            }
+            // The app never came back: a device waiting in its bootloader did not boot the image.
+            try (PicowotaClient ignored = PicowotaClient.connect(ota, PicowotaClient.Options.SERIAL_FLASH
+                    .withPostConnectPause(settings.postConnectPause()))) {
+                throw new FlashFailure(FlashErrorCode.BOOT_FAILED, "the new image did not boot: the device is back in its bootloader");
+            } catch (IOException e) {
+                throw new FlashFailure(FlashErrorCode.DEVICE_UNREACHABLE, "the device did not come back after the flash");
+            }
+        }
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    static InetSocketAddress otaAddress(FlashCommand command) {
+        if (command.getOtaEndpoint() != null && !command.getOtaEndpoint().isBlank()) {
+            String ota = command.getOtaEndpoint();
+            int colon = ota.lastIndexOf(':');
+            return new InetSocketAddress(ota.substring(0, colon), Integer.parseInt(ota.substring(colon + 1)));
+        }
+        return new InetSocketAddress(URI.create(command.getEndpoint()).getHost(), 4242);
+    }
+
+    /** Builds and sends progress events for one command. */
+    private final class Reporter {
+        private final FlashCommand command;
+        private final ProgressSink sink;
+
+        Reporter(FlashCommand command, ProgressSink sink) {
+            this.command = command;
+            this.sink = sink;
+        }
+
+        private FlashProgress.Builder base(FlashPhase phase) {
+            return FlashProgress.newBuilder().setCommandId(command.getCommandId()).setDeviceId(command.getDeviceId())
+                    .setConfiguration(command.getConfiguration()).setGeneration(command.getGeneration())
+                    .setAttempt(command.getAttempt()).setTarget(command.getTo()).setRollback(command.getRollback())
+                    .setPhase(phase).setWorker(worker).setAt(clock.instant());
+        }
+
+        void phase(FlashPhase phase, long written, long total) {
+            sink.progress(base(phase).setBytesWritten(written).setBytesTotal(total).build());
+        }
+
+        FlashProgress succeeded(FirmwareRef observed, long total) {
+            FlashProgress done = base(FlashPhase.SUCCEEDED).setObservedFirmware(observed).setBytesWritten(total).setBytesTotal(total)
+                    .setTerminal(true).build();
+            sink.progress(done);
+            log.info("device {} command {}: now runs {} {}", command.getDeviceId(), command.getCommandId(),
+                    observed.getFirmwareType(), observed.getFirmwareVersion());
+            return done;
+        }
+
+        FlashProgress skipped(FlashErrorCode code, String reason) {
+            FlashProgress done = base(FlashPhase.SKIPPED).setSkipReason(reason)
+                    .setError(FlashError.newBuilder().setCode(code).setMessage(reason).setRetryable(false).build())
+                    .setTerminal(true).build();
+            sink.progress(done);
+            log.info("device {} command {}: skipped ({})", command.getDeviceId(), command.getCommandId(), reason);
+            return done;
+        }
+
+        FlashProgress failed(FlashErrorCode code, String message, FlashPhase during) {
+            FlashProgress done = base(FlashPhase.FAILED).setError(FlashError.newBuilder().setCode(code).setMessage(message)
+                    .setRetryable(ErrorClassifier.retryable(code)).setPhase(during).build()).setTerminal(true).build();
+            sink.progress(done);
+            log.info("device {} command {}: failed {} ({})", command.getDeviceId(), command.getCommandId(), code, message);
+            return done;
+        }
+    }
+}

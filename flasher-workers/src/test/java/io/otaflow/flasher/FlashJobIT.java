@@ -1,0 +1,210 @@
+package io.otaflow.flasher;
+
+import io.otaflow.picowota.AppImage;
+import io.otaflow.schemas.FirmwareImage;
+import io.otaflow.schemas.FirmwareRef;
+import io.otaflow.schemas.FlashCommand;
+import io.otaflow.schemas.FlashErrorCode;
+import io.otaflow.schemas.FlashPhase;
+import io.otaflow.schemas.FlashProgress;
+import io.otaflow.simulators.device.DeviceConfig;
+import io.otaflow.simulators.device.Faults;
+import io.otaflow.simulators.device.HttpFrontend;
+import io.otaflow.simulators.device.SimulatedDevice;
+import io.otaflow.simulators.flash.SectorPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The flash sequence against simulated Pico W devices: the happy path and every fault the simulator can inject. */
+class FlashJobIT {
+    private static final FlashJob.Settings FAST = FlashJob.Settings.DEFAULTS.withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(3))
+            .withPostConnectPause(Duration.ZERO).withRetryBackoff(Duration.ofMillis(100));
+    private final HttpFrontend frontend = new HttpFrontend(1);
+    private final SectorPool pool = new SectorPool(4096);
+    private final List<SimulatedDevice> devices = new ArrayList<>();
+    private final List<FlashProgress> events = Collections.synchronizedList(new ArrayList<>());
+    @TempDir
+    Path work;
+
+    @AfterEach
+    void stop() {
+        devices.forEach(SimulatedDevice::close);
+        frontend.close();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private SimulatedDevice device(Faults faults, boolean locked, String version) throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-" + devices.size(), new InetSocketAddress(lo, freePort()),
+                new InetSocketAddress(lo, freePort())).withFaults(faults).withLocked(locked), pool, frontend);
+        device.install(AppImage.build("blink", version, 64 * 1024), AppImage.DEFAULT_BASE);
+        device.powerOn();
+        devices.add(device);
+        await().atMost(Duration.ofSeconds(10)).until(device::mode, m -> m == SimulatedDevice.Mode.APP);
+        return device;
+    }
+
+    private FirmwareImage image(String version, String signature) throws Exception {
+        byte[] bytes = AppImage.build("blink", version, 64 * 1024);
+        Path file = Files.write(work.resolve("blink-" + version + "-" + UUID.randomUUID() + ".bin"), bytes);
+        return FirmwareImage.newBuilder().setUri(file.toUri().toString()).setSha256(ArtifactStore.sha256(bytes)).setSize(bytes.length)
+                .setSignature(signature).build();
+    }
+
+    private FlashCommand command(SimulatedDevice device, FirmwareImage image, String version) {
+        return FlashCommand.newBuilder().setCommandId(UUID.randomUUID().toString()).setDeviceId(device.id())
+                .setEndpoint(device.config().httpUrl()).setOtaEndpoint(device.config().otaEndpoint()).setConfiguration("default/test")
+                .setGeneration(1).setTo(new FirmwareRef("blink", version)).setImage(image).setAttempt(1)
+                .setDeadline(Instant.now().plusSeconds(20)).setIssuedAt(Instant.now()).build();
+    }
+
+    private FlashProgress flash(FlashCommand command, ArtifactStore artifacts) {
+        FlashProgress result = new FlashJob(artifacts, FAST, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC()).run(command, events::add);
+        assertThat(events.stream().filter(FlashProgress::getTerminal)).as("exactly one terminal event").hasSize(1);
+        assertThat(events.get(events.size() - 1)).isEqualTo(result);
+        return result;
+    }
+
+    private ArtifactStore unsignedAllowed() throws Exception {
+        return new ArtifactStore(work.resolve("cache"), List.of(), true);
+    }
+
+    @Test
+    void theWholeSequenceFlashesAndVerifiesFromTheDevice() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
+        assertThat(result.getObservedFirmware().getFirmwareVersion()).isEqualTo("1.1.0");
+        assertThat(events).extracting(FlashProgress::getPhase).containsSubsequence(FlashPhase.ACCEPTED, FlashPhase.FETCHING,
+                FlashPhase.REBOOTING, FlashPhase.AWAITING_BOOTLOADER, FlashPhase.ERASING, FlashPhase.WRITING, FlashPhase.SEALING,
+                FlashPhase.BOOTING, FlashPhase.VERIFYING, FlashPhase.SUCCEEDED);
+        assertThat(events.stream().filter(e -> e.getPhase() == FlashPhase.WRITING).count()).as("about every 10 %").isBetween(8L, 12L);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.1.0");
+    }
+
+    @Test
+    void aLockedDeviceIsSkippedAndNotTouched() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, true, "1.0.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SKIPPED);
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.DEVICE_LOCKED);
+        assertThat(device.resets()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeviceAlreadyAtTheTargetIsSkipped() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, false, "1.1.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.ALREADY_AT_TARGET);
+    }
+
+    @Test
+    void anIgnoredRebootFailsRetryablyWhenTheDeadlinePasses() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withIgnoreReboot(), false, "1.0.0");
+        FlashCommand command = FlashCommand.newBuilder(command(device, image("1.1.0", null), "1.1.0"))
+                .setDeadline(Instant.now().plusSeconds(5)).build();
+        FlashProgress result = flash(command, unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.FAILED);
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.REBOOT_IGNORED);
+        assertThat(result.getError().getRetryable()).isTrue();
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.APP);
+    }
+
+    @Test
+    void aConnectionDroppedMidWriteIsResumedFromTheBootloader() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withDropAfterBytes(20 * 1024), false, "1.0.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
+        assertThat(events).extracting(FlashProgress::getPhase).filteredOn(p -> p == FlashPhase.AWAITING_BOOTLOADER).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void aCorruptedPageIsCaughtAndWrittenAgain() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withCorruptPage(30), false, "1.0.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
+    }
+
+    @Test
+    void firmwareThatDoesNotBootIsReportedAsSuch() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withNewFirmwareNoBoot(), false, "1.0.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.BOOT_FAILED);
+        assertThat(result.getError().getRetryable()).isFalse();
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.BOOTLOADER);
+    }
+
+    @Test
+    void aDeviceThatNeverComesBackIsUnreachable() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withNeverReturns(), false, "1.0.0");
+        FlashCommand command = FlashCommand.newBuilder(command(device, image("1.1.0", null), "1.1.0"))
+                .setDeadline(Instant.now().plusSeconds(6)).build();
+        FlashProgress result = flash(command, unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.FAILED);
+        assertThat(result.getError().getCode()).isIn(FlashErrorCode.BOOTLOADER_TIMEOUT, FlashErrorCode.DEVICE_UNREACHABLE);
+    }
+
+    @Test
+    void imagesAreCheckedBeforeTheDeviceIsTouched() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
+        FirmwareImage wrongHash = FirmwareImage.newBuilder(image("1.1.0", null)).setSha256("ab".repeat(32)).build();
+        assertThat(flash(command(device, wrongHash, "1.1.0"), unsignedAllowed()).getError().getCode()).isEqualTo(FlashErrorCode.IMAGE_HASH_MISMATCH);
+        events.clear();
+        assertThat(flash(command(device, image("1.2.0", null), "1.1.0"), unsignedAllowed()).getError().getCode())
+                .isEqualTo(FlashErrorCode.IMAGE_METADATA_MISMATCH);
+        events.clear();
+        assertThat(flash(command(device, image("1.1.0", null), "1.1.0"), new ArtifactStore(work.resolve("c2"), List.of(), false))
+                .getError().getCode()).isEqualTo(FlashErrorCode.IMAGE_SIGNATURE_INVALID);
+        assertThat(device.resets()).as("never rebooted").isEqualTo(1);
+    }
+
+    @Test
+    void signedImagesAreFlashedOnlyWithATrustedKey() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
+        KeyPair trusted = generator.generateKeyPair();
+        KeyPair stranger = generator.generateKeyPair();
+        byte[] bytes = AppImage.build("blink", "1.1.0", 64 * 1024);
+        Signature signer = Signature.getInstance("Ed25519");
+        signer.initSign(stranger.getPrivate());
+        signer.update(bytes);
+        String strangerSignature = Base64.getEncoder().encodeToString(signer.sign());
+        signer.initSign(trusted.getPrivate());
+        signer.update(bytes);
+        String trustedSignature = Base64.getEncoder().encodeToString(signer.sign());
+        ArtifactStore store = new ArtifactStore(work.resolve("signed"), List.of(ArtifactStore.ed25519PublicKey(
+                Base64.getEncoder().encodeToString(trusted.getPublic().getEncoded()))), false);
+
+        SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
+        assertThat(flash(command(device, image("1.1.0", strangerSignature), "1.1.0"), store).getError().getCode())
+                .isEqualTo(FlashErrorCode.IMAGE_SIGNATURE_INVALID);
+        events.clear();
+        assertThat(flash(command(device, image("1.1.0", trustedSignature), "1.1.0"), store).getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
+    }
+}
