@@ -69,7 +69,11 @@ public final class FlashJob {
         this.app = new DeviceApp(http, settings.deviceAuthorization());
     }
 
-    /** Runs the command; the returned event is the terminal one, already sent to the sink. */
+    /**
+     * Runs the command; the returned event is the terminal one, already sent to the sink. Returns
+     * null, with no terminal event, when interrupted (the worker is stopping or lost the command's
+     * partition): the command is then redelivered and its new owner sends the one terminal event.
+     */
     public FlashProgress run(FlashCommand command, ProgressSink sink) {
         Reporter report = new Reporter(command, sink);
         report.phase(FlashPhase.ACCEPTED, 0, 0);
@@ -97,7 +101,7 @@ public final class FlashJob {
                 lastPhase = attempt.phase;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return report.failed(FlashErrorCode.CANCELLED, "the worker is stopping", attempt.phase);
+                return null;
             }
             if (!ErrorClassifier.retryable(lastCode)) {
                 return report.failed(lastCode, lastMessage, lastPhase);
@@ -108,11 +112,10 @@ public final class FlashJob {
                 Thread.sleep(settings.retryBackoff());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return report.failed(FlashErrorCode.CANCELLED, "the worker is stopping", lastPhase);
+                return null;
             }
         }
-        FlashErrorCode code = lastCode == FlashErrorCode.DEADLINE_EXCEEDED ? lastCode : lastCode;
-        return report.failed(code, "deadline " + command.getDeadline() + " passed; last error: " + lastMessage, lastPhase);
+        return report.failed(lastCode, "deadline " + command.getDeadline() + " passed; last error: " + lastMessage, lastPhase);
     }
 
     /** One try of the device-side sequence. */

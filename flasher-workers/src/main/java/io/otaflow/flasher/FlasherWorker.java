@@ -1,0 +1,263 @@
+package io.otaflow.flasher;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.otaflow.schemas.FlashCommand;
+import io.otaflow.schemas.FlashError;
+import io.otaflow.schemas.FlashErrorCode;
+import io.otaflow.schemas.FlashPhase;
+import io.otaflow.schemas.FlashProgress;
+import io.otaflow.schemas.registry.SchemaRegistry;
+import io.otaflow.schemas.serde.AvroDeserializer;
+import io.otaflow.schemas.serde.AvroSerializer;
+import io.otaflow.schemas.topics.TopicCatalog;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Consumes flash commands and runs each on its own virtual thread, up to {@code maxConcurrent}
+ * at once whatever the partition count. A command's offset is committed only once its terminal
+ * progress event is acknowledged by Kafka, and only up to the lowest command still running in
+ * its partition: a worker killed mid-flash loses nothing, its commands are redelivered and the
+ * next worker finds the device in its bootloader (and flashes it again) or already updated.
+ * Commands of partitions taken away are interrupted without a terminal event, for the same reason.
+ */
+public final class FlasherWorker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FlasherWorker.class);
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, FlashProgress> producer;
+    private final AvroDeserializer<FlashCommand> commands;
+    private final FlashJob job;
+    private final TopicCatalog topics;
+    private final Semaphore slots;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<TopicPartition, TreeSet<Long>> running = new HashMap<>();
+    private final Map<TopicPartition, Long> consumed = new HashMap<>();
+    private final Map<TopicPartition, Map<Long, Future<?>>> futures = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Clock clock;
+    private final MeterRegistry meters;
+    private final Timer durations;
+    private volatile boolean running_ = true;
+    private Thread loop;
+
+    public FlasherWorker(String bootstrapServers, String groupId, SchemaRegistry registry, TopicCatalog topics, FlashJob job,
+                         int maxConcurrent, MeterRegistry meters, Clock clock) {
+        this(bootstrapServers, groupId, registry, topics, job, maxConcurrent, meters, clock, Map.of());
+    }
+
+    /** @param consumerOverrides extra consumer settings (e.g. {@code session.timeout.ms}) */
+    public FlasherWorker(String bootstrapServers, String groupId, SchemaRegistry registry, TopicCatalog topics, FlashJob job,
+                         int maxConcurrent, MeterRegistry meters, Clock clock, Map<String, Object> consumerOverrides) {
+        Properties consumerProps = new Properties();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, Math.min(500, maxConcurrent)));
+        consumerProps.putAll(consumerOverrides);
+        this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+        Properties producerProps = new Properties();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new AvroSerializer<>(registry, false));
+        this.commands = new AvroDeserializer<>(registry, FlashCommand.class);
+        this.job = job;
+        this.topics = topics;
+        this.slots = new Semaphore(maxConcurrent);
+        this.clock = clock;
+        this.meters = meters;
+        this.durations = Timer.builder("otaflow.flasher.flash.duration").register(meters);
+        meters.gauge("otaflow.flasher.in.flight", inFlight);
+    }
+
+    public FlasherWorker start() {
+        consumer.subscribe(java.util.List.of(topics.flashCommands().name()), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                commitSafe();
+                for (TopicPartition partition : partitions) {
+                    Map<Long, Future<?>> jobs = futures.remove(partition);
+                    if (jobs != null) {
+                        jobs.values().forEach(f -> f.cancel(true)); // redelivered to the partition's new owner
+                    }
+                    synchronized (running) {
+                        running.remove(partition);
+                        consumed.remove(partition);
+                    }
+                }
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            }
+        });
+        loop = Thread.ofPlatform().name("flasher-poll").start(this::pollLoop);
+        return this;
+    }
+
+    private void pollLoop() {
+        try {
+            while (running_ || inFlight.get() > 0) {
+                if (!running_ || slots.availablePermits() == 0) {
+                    consumer.pause(consumer.assignment()); // keep polling (group liveness) without taking more
+                } else {
+                    consumer.resume(consumer.paused());
+                }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (!running_) {
+                        break; // stopping: what was fetched but not started is redelivered
+                    }
+                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                    synchronized (running) {
+                        running.computeIfAbsent(partition, p -> new TreeSet<>()).add(record.offset());
+                        consumed.put(partition, record.offset() + 1);
+                    }
+                    slots.acquireUninterruptibly();
+                    inFlight.incrementAndGet();
+                    Future<?> future = executor.submit(() -> handle(partition, record));
+                    futures.computeIfAbsent(partition, p -> new ConcurrentHashMap<>()).put(record.offset(), future);
+                }
+                commitSafe();
+            }
+        } catch (WakeupException e) {
+            // stopping
+        } finally {
+            commitSafe();
+            consumer.close();
+        }
+    }
+
+    private void handle(TopicPartition partition, ConsumerRecord<String, byte[]> record) {
+        boolean done = false;
+        try {
+            FlashCommand command;
+            try {
+                command = commands.deserialize(record);
+            } catch (RuntimeException e) {
+                log.warn("skipping an unreadable flash command at {} offset {}: {}", partition, record.offset(), e.getMessage());
+                done = true;
+                return;
+            }
+            FlashProgress terminal;
+            if (!clock.instant().isBefore(command.getDeadline())) {
+                terminal = FlashProgress.newBuilder().setCommandId(command.getCommandId()).setDeviceId(command.getDeviceId())
+                        .setConfiguration(command.getConfiguration()).setGeneration(command.getGeneration()).setAttempt(command.getAttempt())
+                        .setTarget(command.getTo()).setRollback(command.getRollback()).setPhase(FlashPhase.FAILED).setTerminal(true)
+                        .setError(FlashError.newBuilder().setCode(FlashErrorCode.DEADLINE_EXCEEDED).setMessage("the command's deadline had passed when it was taken")
+                                .setRetryable(true).build()).setWorker("flasher").setAt(clock.instant()).build();
+                send(terminal);
+            } else {
+                long start = System.nanoTime();
+                terminal = job.run(command, this::send);
+                durations.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
+            if (terminal == null) {
+                return; // interrupted: redelivered, the next owner ends it
+            }
+            producer.flush(); // the terminal event is durable before the offset moves past it
+            Counter.builder("otaflow.flasher.flashes.total").tag("result", terminal.getPhase().name()).register(meters).increment();
+            done = true;
+        } finally {
+            inFlight.decrementAndGet();
+            slots.release();
+            Map<Long, Future<?>> jobs = futures.get(partition);
+            if (jobs != null) {
+                jobs.remove(record.offset());
+            }
+            if (done) {
+                synchronized (running) {
+                    TreeSet<Long> offsets = running.get(partition);
+                    if (offsets != null) {
+                        offsets.remove(record.offset());
+                    }
+                }
+            }
+        }
+    }
+
+    private void send(FlashProgress progress) {
+        producer.send(new ProducerRecord<>(topics.flashProgress().name(), progress.getDeviceId(), progress), (metadata, error) -> {
+            if (error != null) {
+                log.error("device {} command {}: progress not sent: {}", progress.getDeviceId(), progress.getCommandId(), error.toString());
+            }
+        });
+    }
+
+    /** Commits, per partition, up to the lowest command still running (or everything consumed). */
+    private void commitSafe() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        synchronized (running) {
+            consumed.forEach((partition, next) -> {
+                TreeSet<Long> open = running.get(partition);
+                long safe = open == null || open.isEmpty() ? next : open.first();
+                offsets.put(partition, new OffsetAndMetadata(safe));
+            });
+        }
+        if (!offsets.isEmpty()) {
+            try {
+                consumer.commitSync(offsets);
+            } catch (RuntimeException e) {
+                log.warn("offset commit failed (will retry): {}", e.toString());
+            }
+        }
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Stops taking commands, lets running flashes finish (up to a minute) while committing, then stops. */
+    @Override
+    public void close() {
+        running_ = false;
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+                executor.shutdownNow(); // interrupted flashes end without a terminal event and are redelivered
+            }
+            if (loop != null) {
+                loop.join(30_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (loop != null && loop.isAlive()) {
+            consumer.wakeup();
+        }
+        producer.close();
+    }
+}
