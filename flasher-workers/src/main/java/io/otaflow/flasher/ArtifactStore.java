@@ -44,6 +44,14 @@ public final class ArtifactStore {
     private final Path cache;
     private final List<PublicKey> trustedKeys;
     private final boolean allowUnsigned;
+    /** Checked images in memory: a thousand concurrent flashes of one image share one copy. */
+    private final java.util.Map<String, VerifiedImage> verified = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, VerifiedImage> eldest) {
+                    return size() > 16;
+                }
+            });
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL).build();
 
@@ -64,6 +72,17 @@ public final class ArtifactStore {
     }
 
     public VerifiedImage fetch(FirmwareImage image, FirmwareRef target) throws FlashFailure {
+        String key = image.toString() + "|" + target;
+        VerifiedImage known = verified.get(key);
+        if (known != null) {
+            return known; // the same image, signature and target were checked already
+        }
+        VerifiedImage checked = check(image, target);
+        verified.put(key, checked);
+        return checked;
+    }
+
+    private VerifiedImage check(FirmwareImage image, FirmwareRef target) throws FlashFailure {
         String sha256 = image.getSha256().toLowerCase(java.util.Locale.ROOT);
         if (!sha256.matches("[0-9a-f]{64}")) {
             throw new FlashFailure(FlashErrorCode.IMAGE_HASH_MISMATCH, "the command's sha256 is not 64 hex digits");

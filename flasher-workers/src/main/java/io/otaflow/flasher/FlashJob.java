@@ -60,6 +60,23 @@ public final class FlashJob {
     private final String worker;
     private final Clock clock;
     private final DeviceApp app;
+    private volatile GenerationView generations = configuration -> -1;
+
+    /** The newest desired-firmware generation per Configuration (-1 when unknown, Long.MAX_VALUE when stopped). */
+    @FunctionalInterface
+    public interface GenerationView {
+        long desiredGeneration(String configuration);
+    }
+
+    /** Commands of an older generation than the desired one stop before touching the device (or before a retry). */
+    public FlashJob withGenerations(GenerationView view) {
+        this.generations = view;
+        return this;
+    }
+
+    private boolean superseded(FlashCommand command) {
+        return !command.getRollback() && generations.desiredGeneration(command.getConfiguration()) > command.getGeneration();
+    }
 
     public FlashJob(ArtifactStore artifacts, Settings settings, String worker, HttpClient http, Clock clock) {
         this.artifacts = artifacts;
@@ -88,6 +105,10 @@ public final class FlashJob {
         String lastMessage = "deadline passed before the first attempt";
         FlashPhase lastPhase = FlashPhase.ACCEPTED;
         while (clock.instant().isBefore(command.getDeadline())) {
+            if (superseded(command)) {
+                return report.failed(FlashErrorCode.SUPERSEDED, "generation " + command.getGeneration()
+                        + " was superseded (or its rollout stopped) before this attempt", lastPhase);
+            }
             Attempt attempt = new Attempt(command, image, report);
             try {
                 return attempt.run();

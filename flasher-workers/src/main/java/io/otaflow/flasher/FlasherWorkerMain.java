@@ -60,8 +60,9 @@ public final class FlasherWorkerMain {
         ArtifactStore artifacts = new ArtifactStore(cache, keys, Boolean.parseBoolean(settings.getOrDefault("allow-unsigned", "false")));
         FlashJob.Settings jobSettings = FlashJob.Settings.DEFAULTS.withPostConnectPause(
                 Duration.ofMillis(Long.parseLong(settings.getOrDefault("post-connect-pause-ms", "1000"))));
+        DesiredGenerations generations = new DesiredGenerations(kafka, registry, topics).start();
         FlashJob job = new FlashJob(artifacts, jobSettings, settings.getOrDefault("worker", "flasher-" + ProcessHandle.current().pid()),
-                HttpClient.newHttpClient(), Clock.systemUTC());
+                HttpClient.newHttpClient(), Clock.systemUTC()).withGenerations(generations);
         Map<String, Object> consumer = new HashMap<>();
         if (settings.containsKey("session-timeout-ms")) {
             consumer.put("session.timeout.ms", settings.get("session-timeout-ms"));

@@ -207,4 +207,16 @@ class FlashJobIT {
         events.clear();
         assertThat(flash(command(device, image("1.1.0", trustedSignature), "1.1.0"), store).getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
     }
+
+    @Test
+    void aSupersededCommandStopsBeforeTouchingTheDevice() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
+        FlashJob job = new FlashJob(unsignedAllowed(), FAST, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC())
+                .withGenerations(configuration -> 2);
+        FlashProgress result = job.run(command(device, image("1.1.0", null), "1.1.0"), events::add);
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.FAILED);
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.SUPERSEDED);
+        assertThat(result.getError().getRetryable()).isFalse();
+        assertThat(device.resets()).isEqualTo(1);
+    }
 }

@@ -1,0 +1,87 @@
+package io.otaflow.flasher;
+
+import io.otaflow.schemas.DesiredFirmware;
+import io.otaflow.schemas.registry.SchemaRegistry;
+import io.otaflow.schemas.serde.AvroDeserializer;
+import io.otaflow.schemas.topics.TopicCatalog;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Follows the compacted desired-firmware topic (every partition, from the beginning) so that a
+ * worker knows each Configuration's newest generation: a command of an older generation is
+ * superseded, one whose rollout was stopped (a tombstone) too.
+ */
+public final class DesiredGenerations implements FlashJob.GenerationView, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DesiredGenerations.class);
+    private final Map<String, Long> generations = new ConcurrentHashMap<>();
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final AvroDeserializer<DesiredFirmware> deserializer;
+    private final String topic;
+    private volatile boolean running = true;
+    private Thread thread;
+
+    public DesiredGenerations(String bootstrapServers, SchemaRegistry registry, TopicCatalog topics) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.deserializer = new AvroDeserializer<>(registry, DesiredFirmware.class);
+        this.topic = topics.firmwareDesired().name();
+    }
+
+    public DesiredGenerations start() {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        thread = Thread.ofPlatform().daemon().name("desired-generations").start(() -> {
+            try {
+                while (running) {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                        if (record.value() == null) {
+                            generations.put(record.key(), Long.MAX_VALUE); // the rollout was stopped
+                            continue;
+                        }
+                        try {
+                            DesiredFirmware desired = deserializer.deserialize(record);
+                            generations.merge(record.key(), desired.getGeneration(), Math::max);
+                        } catch (RuntimeException e) {
+                            log.warn("skipping an unreadable desired-firmware record: {}", e.getMessage());
+                        }
+                    }
+                }
+            } catch (WakeupException e) {
+                // closing
+            } finally {
+                consumer.close();
+            }
+        });
+        return this;
+    }
+
+    @Override
+    public long desiredGeneration(String configuration) {
+        return generations.getOrDefault(configuration, -1L);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+    }
+}
