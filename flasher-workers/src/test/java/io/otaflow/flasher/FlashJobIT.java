@@ -219,4 +219,24 @@ class FlashJobIT {
         assertThat(result.getError().getRetryable()).isFalse();
         assertThat(device.resets()).isEqualTo(1);
     }
+
+    @Test
+    void aSlowRebootIsWaitedForWithinTheDeadline() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withSlowReboot(Duration.ofSeconds(4)), false, "1.0.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).as("the 3 s reboot timeout passes once, the retry finds the bootloader").isEqualTo(FlashPhase.SUCCEEDED);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.1.0");
+    }
+
+    @Test
+    void aDeviceUnreachableForAWhileIsFlashedWhenItComesBack() throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-late", new InetSocketAddress(lo, freePort()),
+                new InetSocketAddress(lo, freePort())).withFaults(Faults.NONE.withUnreachableFor(Duration.ofSeconds(4))), pool, frontend);
+        device.install(AppImage.build("blink", "1.0.0", 64 * 1024), AppImage.DEFAULT_BASE);
+        device.powerOn();
+        devices.add(device);
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
+    }
 }

@@ -217,7 +217,8 @@ public final class PicowotaClient implements AutoCloseable {
     }
 
     static byte[] pad(byte[] image, int multiple) {
-        return Arrays.copyOf(image, (int) align(image.length, multiple));
+        // Already whole pages: no copy (a worker flashing one image to a thousand devices shares it).
+        return image.length % multiple == 0 ? image : Arrays.copyOf(image, (int) align(image.length, multiple));
     }
 
     private static long align(long length, int multiple) {

@@ -364,6 +364,18 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         meta.put(issuedAtKey(configuration, target.getGeneration(), now.toEpochMilli(), device.getDeviceId()), "");
         log.info("Rollout({}) generation {}: command {} for {} (attempt {}) to {} {}", configuration, target.getGeneration(), commandId,
                 device.getDeviceId(), attempt, target.getTarget().getFirmwareType(), target.getTarget().getFirmwareVersion());
+        return command(configuration, target, device, commandId, attempt, now)
+                .setFrom(device.getFirmware())
+                .setTo(target.getTarget())
+                .setImage(target.getImage())
+                .setAllowDowngrade(target.getPolicy().getAllowDowngrade())
+                .setAllowRepurpose(target.getPolicy().getAllowRepurpose())
+                .build();
+    }
+
+    /** What every command of this rollout shares: ids, the device's endpoints, generation, attempt, deadline. */
+    private static FlashCommand.Builder command(String configuration, DesiredFirmware target, DeviceState device, String commandId,
+                                                int attempt, Instant now) {
         return FlashCommand.newBuilder()
                 .setCommandId(commandId)
                 .setDeviceId(device.getDeviceId())
@@ -371,15 +383,9 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
                 .setOtaEndpoint(device.getOtaEndpoint())
                 .setConfiguration(configuration)
                 .setGeneration(target.getGeneration())
-                .setFrom(device.getFirmware())
-                .setTo(target.getTarget())
-                .setImage(target.getImage())
                 .setAttempt(attempt)
-                .setDeadline(deadline)
-                .setIssuedAt(now)
-                .setAllowDowngrade(target.getPolicy().getAllowDowngrade())
-                .setAllowRepurpose(target.getPolicy().getAllowRepurpose())
-                .build();
+                .setDeadline(now.plusMillis(target.getPolicy().getDeviceTimeoutMs()))
+                .setIssuedAt(now);
     }
 
     /** Failures that mean the new image is bad for this device: put the previous one back. */
@@ -390,22 +396,12 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         int attempt = t.issued() + 1;
         String commandId = UUID.nameUUIDFromBytes(("rollback" + SEP + configuration + SEP + device.getDeviceId() + SEP
                 + target.getGeneration()).getBytes(StandardCharsets.UTF_8)).toString();
-        Instant deadline = now.plusMillis(target.getPolicy().getDeviceTimeoutMs());
         log.info("Rollout({}) generation {}: rolling {} back to {} {} after {}", configuration, target.getGeneration(),
                 device.getDeviceId(), target.getPreviousTarget().getFirmwareType(), target.getPreviousTarget().getFirmwareVersion(), t.lastError());
-        return FlashCommand.newBuilder()
-                .setCommandId(commandId)
-                .setDeviceId(device.getDeviceId())
-                .setEndpoint(device.getEndpoint() == null ? "" : device.getEndpoint())
-                .setOtaEndpoint(device.getOtaEndpoint())
-                .setConfiguration(configuration)
-                .setGeneration(target.getGeneration())
+        return command(configuration, target, device, commandId, attempt, now)
                 .setFrom(target.getTarget())
                 .setTo(target.getPreviousTarget())
                 .setImage(target.getPreviousImage())
-                .setAttempt(attempt)
-                .setDeadline(deadline)
-                .setIssuedAt(now)
                 .setRollback(true)
                 .setAllowDowngrade(true)
                 .setAllowRepurpose(true)

@@ -49,26 +49,9 @@ class DiscoveryKafkaIT {
         return server;
     }
 
-    private static <T extends GenericContainer> List<T> read(DevStack stack, String topic, Class<T> type, java.util.function.Predicate<T> mine, int atLeast) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.endpoints().kafka());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<T> found = new ArrayList<>();
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        AvroDeserializer<T> deserializer = new AvroDeserializer(new SchemaRegistryClient(stack.endpoints().schemaRegistry()), type);
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(props, new StringDeserializer(), deserializer)) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (mine.test(r.value())) {
-                        found.add(r.value());
-                    }
-                });
-                return found.size() >= atLeast;
-            });
-        }
-        return found;
+    private static <T extends org.apache.avro.specific.SpecificRecord> List<T> read(DevStack stack, String topic, Class<T> type,
+                                                                             java.util.function.Predicate<T> mine, int atLeast) {
+        return io.otaflow.devstack.junit.TopicRecords.read(stack, topic, type, mine, atLeast, Duration.ofSeconds(30));
     }
 
     @Test
