@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code otaflow discover}: the discovery handler, for Akri or standalone, until stopped. */
 @Command(name = "discover", mixinStandardHelpOptions = true,
@@ -65,11 +64,7 @@ final class DiscoverCommand implements Callable<Integer> {
         }
         DiscoveryHandlerConfig config = DiscoveryHandlerConfig.fromEnvironment(System.getenv(), overrides);
         DiscoveryHandler handler = new DiscoveryHandler(config, new SimpleMeterRegistry()).start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            handler.close();
-            stopped.countDown();
-        }, "otaflow-discover-shutdown"));
+        UntilStopped stopped = UntilStopped.closing(handler, "discover");
         spec.commandLine().getOut().printf("discovery handler running (%s mode). Press Ctrl-C to stop.%n",
                 config.getString(DiscoveryHandlerConfig.MODE));
         spec.commandLine().getOut().flush();

@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code otaflow simulate}: a fleet of simulated Pico W devices until Ctrl-C. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
@@ -84,11 +83,7 @@ final class SimulateCommand implements Callable<Integer> {
                 Fleet.Addressing.valueOf(addressing.toUpperCase(Locale.ROOT)), mqtt, auth, false, addressOffset);
         long start = System.nanoTime();
         Fleet fleet = Fleet.start(fleetSpec);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            fleet.close();
-            stopped.countDown();
-        }, "otaflow-simulate-shutdown"));
+        UntilStopped stopped = UntilStopped.closing(fleet, "simulate");
         fleet.writeEndpoints(endpointsFile);
         Map<String, Integer> byFault = new TreeMap<>();
         fleet.devices().forEach(d -> byFault.merge(fleet.label(d.id()), 1, Integer::sum));

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code otaflow topology}: the Kafka Streams application, until stopped. */
 @Command(name = "topology", mixinStandardHelpOptions = true,
@@ -56,11 +55,7 @@ final class TopologyCommand implements Callable<Integer> {
             overrides.put(TopologyConfig.STATE_DIR, stateDir.toString());
         }
         TopologyApp app = new TopologyApp(TopologyConfig.fromEnvironment(System.getenv(), overrides)).start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            stopped.countDown();
-        }, "otaflow-topology-shutdown"));
+        UntilStopped stopped = UntilStopped.closing(app, "topology");
         spec.commandLine().getOut().println("topology running. Press Ctrl-C to stop.");
         spec.commandLine().getOut().flush();
         stopped.await();

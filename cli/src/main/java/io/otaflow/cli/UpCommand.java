@@ -12,7 +12,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code otaflow up}: the embedded platform, its topics created, until Ctrl-C. */
 @Command(name = "up", mixinStandardHelpOptions = true,
@@ -44,12 +43,7 @@ final class UpCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         TopicCatalog catalog = new TopicCatalog(topicPrefix, partitions);
         DevStack stack = dataDir == null ? DevStack.temporary() : DevStack.inDirectory(dataDir);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stack.close();
-            stopped.countDown();
-        }, "otaflow-up-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        UntilStopped stopped = UntilStopped.closing(stack, "up");
         stack.start();
         TopicAdmin.Result topics = stack.createTopics(catalog);
         Endpoints endpoints = stack.endpoints();
