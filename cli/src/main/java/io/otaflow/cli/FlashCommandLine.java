@@ -44,11 +44,14 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "flash", mixinStandardHelpOptions = true,
         description = "Flash one device once (a Kubernetes Job per flash, as in the paper). The command comes from --command FILE "
-                + "(FlashCommand as Avro JSON) or from the environment: HOST_ENDPOINT (the app's base URL), OTA_ENDPOINT (host:port, "
+                + "(FlashCommand as Avro JSON), from OTAFLOW_FLASH_COMMAND (the same JSON, as the akri-bridge's Jobs set it) or from the environment: HOST_ENDPOINT (the app's base URL), OTA_ENDPOINT (host:port, "
                 + "default host:4242), DEVICE_ID, FIRMWARE_TYPE, FIRMWARE_VERSION, FIRMWARE_URI, FIRMWARE_SHA256, FIRMWARE_SIZE, "
                 + "FIRMWARE_SIGNATURE. Progress goes to stdout, and to Kafka with --kafka and --schema-registry. "
                 + "Exits 0 only if the device runs the target afterwards (flashed, or already there).")
 final class FlashCommandLine implements Callable<Integer> {
+    /** The whole command as Avro JSON, as the akri-bridge's flash Jobs pass it. */
+    static final String COMMAND_ENV = "OTAFLOW_FLASH_COMMAND";
+
     @Spec
     CommandSpec spec;
 
@@ -79,7 +82,8 @@ final class FlashCommandLine implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        FlashCommand command = commandFile != null ? readCommand(commandFile) : fromEnvironment(System.getenv(), timeout);
+        String commandJson = commandFile != null ? Files.readString(commandFile) : System.getenv(COMMAND_ENV);
+        FlashCommand command = commandJson != null ? readCommand(commandJson) : fromEnvironment(System.getenv(), timeout);
         List<PublicKey> keys = new ArrayList<>();
         trustedKeys.forEach(k -> keys.add(ArtifactStore.ed25519PublicKey(k)));
         ArtifactStore artifacts = new ArtifactStore(Files.createTempDirectory("otaflow-flash"), keys, allowUnsigned);
@@ -117,9 +121,9 @@ final class FlashCommandLine implements Callable<Integer> {
         return atTarget ? 0 : 1;
     }
 
-    static FlashCommand readCommand(Path file) throws Exception {
+    static FlashCommand readCommand(String json) throws Exception {
         SpecificDatumReader<FlashCommand> reader = new SpecificDatumReader<>(FlashCommand.class);
-        return reader.read(null, DecoderFactory.get().jsonDecoder(FlashCommand.getClassSchema(), Files.readString(file)));
+        return reader.read(null, DecoderFactory.get().jsonDecoder(FlashCommand.getClassSchema(), json));
     }
 
     static FlashCommand fromEnvironment(Map<String, String> env, Duration timeout) {

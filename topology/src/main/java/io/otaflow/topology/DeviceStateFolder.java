@@ -8,6 +8,7 @@ import io.otaflow.schemas.FirmwareRef;
 import io.otaflow.schemas.FlashPhase;
 import io.otaflow.schemas.FlashProgress;
 import io.otaflow.schemas.FlashSummary;
+import io.otaflow.schemas.fold.FlashSummaries;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -104,34 +105,14 @@ public final class DeviceStateFolder implements Processor<String, SpecificRecord
     }
 
     private static void foldProgress(DeviceState current, DeviceState.Builder state, FlashProgress p) {
-        FlashSummary flash = current == null ? null : current.getCurrentFlash();
-        boolean sameCommand = flash != null && flash.getCommandId().equals(p.getCommandId());
-        if (sameCommand && Eligibility.terminal(flash.getPhase())) {
-            return; // the command already ended: exactly one terminal result counts
+        FlashSummary before = current == null ? null : current.getCurrentFlash();
+        FlashSummary flash = FlashSummaries.fold(before, p);
+        if (flash == before) {
+            return;
         }
-        if (flash != null && !sameCommand && p.getAt().isBefore(flash.getStartedAt())) {
-            return; // an older command's late event
-        }
-        long generation = p.getGeneration() == null ? (flash == null ? 0 : flash.getGeneration()) : p.getGeneration();
-        FlashSummary.Builder next = sameCommand ? FlashSummary.newBuilder(flash) : FlashSummary.newBuilder()
-                .setCommandId(p.getCommandId()).setConfiguration(p.getConfiguration()).setGeneration(generation)
-                .setAttempt(p.getAttempt()).setRollback(p.getRollback()).setStartedAt(p.getAt())
-                .setTarget(p.getTarget() == null ? new FirmwareRef("", "") : p.getTarget());
-        if (sameCommand && p.getAt().isBefore(flash.getUpdatedAt()) && !p.getTerminal()) {
-            return; // a late intermediate event
-        }
-        next.setPhase(p.getPhase()).setBytesWritten(p.getBytesWritten()).setBytesTotal(p.getBytesTotal())
-                .setWorker(p.getWorker()).setUpdatedAt(p.getAt());
-        if (p.getError() != null) {
-            next.setLastError(p.getError());
-        }
-        boolean terminal = p.getTerminal() || Eligibility.terminal(p.getPhase());
-        if (terminal) {
-            next.setFinishedAt(p.getAt());
-        }
-        state.setCurrentFlash(next.build());
+        state.setCurrentFlash(flash);
         Map<String, Integer> attempts = new HashMap<>(current == null ? Map.of() : current.getAttemptsByGeneration());
-        attempts.merge(String.valueOf(generation), p.getAttempt(), Math::max);
+        attempts.merge(String.valueOf(flash.getGeneration()), p.getAttempt(), Math::max);
         state.setAttemptsByGeneration(attempts);
         if (p.getPhase() == FlashPhase.SUCCEEDED && p.getObservedFirmware() != null) {
             if (current != null && current.getFirmware() != null && !current.getFirmware().equals(p.getObservedFirmware())) {

@@ -6,6 +6,7 @@ import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.EligibilityClass;
 import io.otaflow.schemas.FlashPhase;
 import io.otaflow.schemas.FlashSummary;
+import io.otaflow.schemas.fold.FlashSummaries;
 
 /**
  * The rules of DESIGN.md, one class per device, checked in this order: not targeted, in flight,
@@ -54,10 +55,10 @@ public final class Eligibility {
     }
 
     public static boolean inFlight(FlashSummary flash) {
-        return flash != null && !terminal(flash.getPhase());
+        return FlashSummaries.inFlight(flash);
     }
 
     public static boolean terminal(FlashPhase phase) {
-        return phase == FlashPhase.SUCCEEDED || phase == FlashPhase.FAILED || phase == FlashPhase.SKIPPED;
+        return FlashSummaries.terminal(phase);
     }
 }
