@@ -81,7 +81,7 @@ public final class AkriBridge implements AutoCloseable {
     private void startLeading() {
         leading = true;
         log.info("bridge {} leads", identity);
-        sessions.execute(() -> {
+        submit(() -> {
             if (!leading || session != null) {
                 return;
             }
@@ -98,7 +98,13 @@ public final class AkriBridge implements AutoCloseable {
     private void stopLeading() {
         leading = false;
         log.info("bridge {} stopped leading", identity);
-        sessions.execute(this::closeSession);
+        submit(this::closeSession);
+    }
+
+    private synchronized void submit(Runnable task) {
+        if (!sessions.isShutdown()) {
+            sessions.execute(task);
+        }
     }
 
     private void newLeader(String name) {
@@ -196,7 +202,10 @@ public final class AkriBridge implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (sessions.isShutdown()) {
+            return;
+        }
         leading = false;
         if (election != null) {
             election.cancel(true); // releases the Lease, so a follower takes over at once

@@ -47,10 +47,14 @@ final class BridgeFixture implements AutoCloseable {
     private KafkaProducer<String, SpecificRecord> producer;
 
     BridgeFixture(DevStack stack) {
-        this(stack, () -> stack.kubernetes().newClient());
+        this(stack, () -> stack.kubernetes().newClient(), stack.kubernetes().newClient());
     }
 
-    BridgeFixture(DevStack stack, Supplier<KubernetesClient> clients) {
+    /**
+     * @param clients how bridges get their API client
+     * @param client  the test's own client, to the same API server
+     */
+    BridgeFixture(DevStack stack, Supplier<KubernetesClient> clients, KubernetesClient client) {
         this.stack = stack;
         this.clients = clients;
         String run = "it-" + UUID.randomUUID().toString().substring(0, 8);
@@ -58,7 +62,7 @@ final class BridgeFixture implements AutoCloseable {
         this.topics = new TopicCatalog(run, 1);
         stack.createTopics(topics);
         this.registry = new SchemaRegistryClient(stack.endpoints().schemaRegistry());
-        this.client = stack.kubernetes().newClient();
+        this.client = client;
         closeables.add(client);
     }
 

@@ -32,6 +32,16 @@ public final class EmbeddedKubernetes implements AutoCloseable {
 
     private KubernetesMockServer server;
     private final List<CustomResourceDefinition> crds = new ArrayList<>();
+    private boolean stockAkri;
+
+    /**
+     * Installs the CRDs as stock Akri ships them, without the status subresource, to check what
+     * otaflow does on a cluster where nobody installed deploy/crds.
+     */
+    public EmbeddedKubernetes withStockAkriCrds() {
+        this.stockAkri = true;
+        return this;
+    }
 
     public EmbeddedKubernetes start() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
@@ -40,6 +50,9 @@ public final class EmbeddedKubernetes implements AutoCloseable {
         try (KubernetesClient client = newClient()) {
             for (String resource : CRD_RESOURCES) {
                 CustomResourceDefinition crd = loadCrd(client, resource);
+                if (stockAkri) {
+                    crd.getSpec().getVersions().forEach(version -> version.setSubresources(null));
+                }
                 crds.add(client.apiextensions().v1().customResourceDefinitions().resource(crd).create());
             }
         }

@@ -169,7 +169,7 @@ public final class StatusWriter implements AutoCloseable {
             ObjectNode annotations = JsonNodeFactory.instance.objectNode().put(StatusMode.ANNOTATION, desired.toString());
             ObjectNode patch = JsonNodeFactory.instance.objectNode();
             patch.putObject("metadata").set("annotations", annotations);
-            return new Write(desired, patch, true);
+            return new Write(current, desired, patch, true);
         }
         ArrayNode operations = JsonNodeFactory.instance.arrayNode();
         if (base == null || !base.isObject()) {
@@ -186,7 +186,7 @@ public final class StatusWriter implements AutoCloseable {
             skipCount.increment();
             return null;
         }
-        return new Write(mergedInto(base, desired), operations, false);
+        return new Write(current, mergedInto(base, desired), operations, false);
     }
 
     /** The status an object has now, as plain maps, wherever {@code mode} keeps it; null when none. */
@@ -221,9 +221,9 @@ public final class StatusWriter implements AutoCloseable {
     }
 
     private void send(String key, Write write) {
-        String namespace = key.substring(0, key.indexOf('/'));
-        String name = key.substring(key.indexOf('/') + 1);
-        Resource<GenericKubernetesResource> resource = client.genericKubernetesResources(context).inNamespace(namespace).withName(name);
+        // Through the informer's copy: fabric8 would otherwise GET the object before every patch.
+        Resource<GenericKubernetesResource> resource = client.genericKubernetesResources(context)
+                .inNamespace(write.object().getMetadata().getNamespace()).resource(write.object());
         try {
             if (write.annotations()) {
                 resource.patch(PatchContext.of(PatchType.JSON_MERGE), write.patch().toString());
@@ -250,8 +250,8 @@ public final class StatusWriter implements AutoCloseable {
         }
     }
 
-    /** One write: the status it leaves behind, the patch, and whether it goes to annotations. */
-    private record Write(JsonNode result, JsonNode patch, boolean annotations) {
+    /** One write: the object as the informer has it, the status it leaves behind, the patch, and where it goes. */
+    private record Write(GenericKubernetesResource object, JsonNode result, JsonNode patch, boolean annotations) {
     }
 
     private static JsonNode mergedInto(JsonNode base, ObjectNode desired) {
