@@ -49,7 +49,7 @@ class LeaderElectionIT {
             await().atMost(Duration.ofSeconds(10)).until(fixture::bridgeIdle);
             // The new leader read the table and found "before" already published: no second record.
             assertThat(fixture.history(fixture.topics.firmwareDesired(), fixture.key("before"), 1)).hasSize(1);
-            System.out.printf("BENCH bridge.leader.takeover.seconds=%.2f (lease 3 s)%n", takeover.toMillis() / 1000.0);
+            System.out.printf("BENCH bridge_leader_takeover %.2f s (lease 3 s, released on stop)%n", takeover.toMillis() / 1000.0);
         }
     }
 }
