@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.Store;
 import io.otaflow.bridge.akri.Akri;
+import io.otaflow.bridge.desired.DesiredRecords;
 import io.otaflow.bridge.desired.FirmwareProperties;
 import io.otaflow.bridge.desired.ImageResolver;
 import io.otaflow.bridge.desired.InvalidFirmwareException;
@@ -93,7 +94,7 @@ final class ConfigurationReconciler {
             }
             return;
         }
-        if (published != null && sameExceptTime(published, next)) {
+        if (published != null && DesiredRecords.sameExceptTime(published, next)) {
             knowledge.validity(key, valid(next));
             return;
         }
@@ -109,21 +110,8 @@ final class ConfigurationReconciler {
         RolloutPolicy policy = RolloutPolicyAnnotations.policy(annotations);
         Map<String, String> selector = RolloutPolicyAnnotations.selector(annotations);
         FirmwareImage image = images.resolve(firmware);
-        FirmwareRef target = new FirmwareRef(firmware.type(), firmware.version());
-        DesiredFirmware.Builder next = DesiredFirmware.newBuilder()
-                .setConfiguration(key).setSelector(selector).setTarget(target).setImage(image).setPolicy(policy)
-                .setUpdatedAt(clock.instant()).setSource(SOURCE);
-        boolean sameFirmware = published != null && published.getTarget().equals(target) && published.getImage().equals(image);
-        if (sameFirmware) {
-            next.setGeneration(published.getGeneration())
-                    .setPreviousTarget(published.getPreviousTarget()).setPreviousImage(published.getPreviousImage());
-        } else {
-            long generation = Math.max(Akri.generation(configuration), published == null ? 1 : published.getGeneration() + 1);
-            next.setGeneration(generation)
-                    .setPreviousTarget(published == null ? null : published.getTarget())
-                    .setPreviousImage(published == null ? null : published.getImage());
-        }
-        return next.build();
+        return DesiredRecords.next(key, new FirmwareRef(firmware.type(), firmware.version()), image, policy, selector, published,
+                Akri.generation(configuration), SOURCE, clock.instant());
     }
 
     private boolean publish(String key, DesiredFirmware desired, String what) {
@@ -145,10 +133,6 @@ final class ConfigurationReconciler {
     private static Validity valid(DesiredFirmware desired) {
         return new Validity(true, "Published", desired.getTarget().getFirmwareType() + " " + desired.getTarget().getFirmwareVersion()
                 + " is the desired firmware (generation " + desired.getGeneration() + ", sha256 " + desired.getImage().getSha256() + ")");
-    }
-
-    private static boolean sameExceptTime(DesiredFirmware a, DesiredFirmware b) {
-        return DesiredFirmware.newBuilder(a).setUpdatedAt(b.getUpdatedAt()).build().equals(b);
     }
 
     /** The informer cache's key for {@code namespace/name} (the same, but said through fabric8's helper). */

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code otaflow firmware ...}: firmware images. */
 @Command(name = "firmware", mixinStandardHelpOptions = true, description = "Firmware images.",
-        subcommands = {FirmwareCommand.Build.class})
+        subcommands = {FirmwareCommand.Build.class, FirmwarePublishCommand.class})
 final class FirmwareCommand {
 
     @Command(name = "build", mixinStandardHelpOptions = true,

@@ -30,6 +30,17 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     /** The CRD files, copied from deploy/crds into the devstack jar at build time. */
     public static final List<String> CRD_RESOURCES = List.of("crds/akri-configuration-crd.yaml", "crds/akri-instance-crd.yaml");
 
+    /**
+     * fabric8's MockWebServer logs every request at INFO through java.util.logging, whose caller
+     * lookup walks the stack on the server's only event-loop thread: at 10,000 Instances that
+     * was most of the API server's CPU. Held here so the setting is not garbage collected.
+     */
+    private static final java.util.logging.Logger MOCK_WEB_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_WEB_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private KubernetesMockServer server;
     private final List<CustomResourceDefinition> crds = new ArrayList<>();
     private boolean stockAkri;

@@ -69,6 +69,7 @@ public final class FlasherWorker implements AutoCloseable {
     private final MeterRegistry meters;
     private final Timer durations;
     private volatile boolean running_ = true;
+    private final java.util.List<AutoCloseable> alsoClose = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Thread loop;
 
     public FlasherWorker(String bootstrapServers, String groupId, SchemaRegistry registry, TopicCatalog topics, FlashJob job,
@@ -259,5 +260,18 @@ public final class FlasherWorker implements AutoCloseable {
             consumer.wakeup();
         }
         producer.close();
+        for (AutoCloseable resource : alsoClose) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                // stopping: nothing more to do with it
+            }
+        }
+    }
+
+    /** Closes {@code resource} (e.g. the generations follower the job reads) after this worker. */
+    public FlasherWorker alsoClosing(AutoCloseable resource) {
+        alsoClose.add(resource);
+        return this;
     }
 }

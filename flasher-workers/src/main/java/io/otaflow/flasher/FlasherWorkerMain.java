@@ -69,7 +69,8 @@ public final class FlasherWorkerMain {
             consumer.put("heartbeat.interval.ms", "1000");
         }
         return new FlasherWorker(kafka, settings.getOrDefault("group", "otaflow-flasher"), registry, topics, job,
-                Integer.parseInt(settings.getOrDefault("concurrency", "1000")), new SimpleMeterRegistry(), Clock.systemUTC(), consumer).start();
+                Integer.parseInt(settings.getOrDefault("concurrency", "1000")), new SimpleMeterRegistry(), Clock.systemUTC(), consumer)
+                .alsoClosing(generations).start();
     }
 
     private static String required(Map<String, String> settings, String key) {
