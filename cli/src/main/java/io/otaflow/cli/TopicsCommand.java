@@ -7,7 +7,10 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
+import io.otaflow.schemas.topics.TopicAdmin;
+import io.otaflow.schemas.topics.TopicCatalog;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -31,10 +34,23 @@ final class TopicsCommand implements Callable<Integer> {
     @Mixin
     Connection connection;
 
+    @Option(names = "--create", description = "Create missing topics first (and add partitions, restore compaction), idempotently.")
+    boolean create;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--replication-factor", defaultValue = "3", description = "Replication factor of created topics (default: ${DEFAULT-VALUE}).")
+    short replicationFactor;
+
     @Override
     public Integer call() throws Exception {
         boolean json = connection.json();
         connection.checkKafka();
+        if (create) {
+            TopicAdmin.Result result = TopicAdmin.ensureTopics(connection.kafka(), new TopicCatalog(connection.prefix, partitions), replicationFactor);
+            spec.commandLine().getOut().println("topics: " + result);
+        }
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, connection.kafka());
         List<Map<String, Object>> rows = new ArrayList<>();
