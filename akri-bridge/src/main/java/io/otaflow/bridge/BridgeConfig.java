@@ -1,5 +1,6 @@
 package io.otaflow.bridge;
 
+import io.otaflow.schemas.config.EnvironmentSettings;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -7,9 +8,7 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -100,23 +99,9 @@ public final class BridgeConfig extends AbstractConfig {
         super(DEFINITION, values, false);
     }
 
-    /** Settings from the environment, then the given overrides. */
+    /** Settings from the environment ({@code POD_NAME}, {@code POD_NAMESPACE} too), then the given overrides. */
     public static BridgeConfig fromEnvironment(Map<String, String> env, Map<String, ?> overrides) {
-        Map<String, Object> values = new HashMap<>();
-        for (String key : DEFINITION.names()) {
-            String variable = key.toUpperCase(Locale.ROOT).replace('.', '_');
-            if (env.containsKey(variable)) {
-                values.put(key, env.get(variable));
-            }
-        }
-        if (env.containsKey("POD_NAME")) {
-            values.putIfAbsent(IDENTITY, env.get("POD_NAME"));
-        }
-        if (env.containsKey("POD_NAMESPACE")) {
-            values.putIfAbsent(LEASE_NAMESPACE, env.get("POD_NAMESPACE"));
-        }
-        values.putAll(overrides);
-        return new BridgeConfig(values);
+        return new BridgeConfig(EnvironmentSettings.values(DEFINITION, env, Map.of("POD_NAME", IDENTITY, "POD_NAMESPACE", LEASE_NAMESPACE), overrides));
     }
 
     public Duration duration(String key) {

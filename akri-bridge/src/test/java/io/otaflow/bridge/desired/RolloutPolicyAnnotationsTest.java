@@ -72,7 +72,7 @@ class RolloutPolicyAnnotationsTest {
         assertThat(policy.getAllowRepurpose()).isTrue();
         assertThat(policy.getPaused()).isTrue();
         assertThat(policy.getAborted()).isFalse();
-        assertThat(RolloutPolicyAnnotations.selector(annotations)).containsExactlyEntriesOf(Map.of("ring", "canary", "site", "berlin"));
+        assertThat(RolloutPolicyAnnotations.selector(annotations)).isEqualTo(Map.of("ring", "canary", "site", "berlin"));
     }
 
     @Test

@@ -1,12 +1,11 @@
 package io.otaflow.connectors.discovery;
 
+import io.otaflow.schemas.config.EnvironmentSettings;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -51,25 +50,9 @@ public final class DiscoveryHandlerConfig extends AbstractConfig {
         super(DEFINITION, values);
     }
 
-    /** Settings from the environment, then the given overrides. */
+    /** Settings from the environment (Akri's own variables too), then the given overrides. */
     public static DiscoveryHandlerConfig fromEnvironment(Map<String, String> env, Map<String, ?> overrides) {
-        Map<String, Object> values = new HashMap<>();
-        for (String key : DEFINITION.names()) {
-            String variable = key.toUpperCase(Locale.ROOT).replace('.', '_');
-            if (env.containsKey(variable)) {
-                values.put(key, env.get(variable));
-            }
-        }
-        if (env.containsKey("DISCOVERY_HANDLERS_DIRECTORY")) {
-            values.putIfAbsent(SOCKET_DIRECTORY, env.get("DISCOVERY_HANDLERS_DIRECTORY"));
-        }
-        if (env.containsKey("POD_IP")) {
-            values.putIfAbsent(POD_IP, env.get("POD_IP"));
-        }
-        if (env.containsKey("AGENT_NODE_NAME")) {
-            values.putIfAbsent(NODE, env.get("AGENT_NODE_NAME"));
-        }
-        values.putAll(overrides);
-        return new DiscoveryHandlerConfig(values);
+        return new DiscoveryHandlerConfig(EnvironmentSettings.values(DEFINITION, env, Map.of(
+                "DISCOVERY_HANDLERS_DIRECTORY", SOCKET_DIRECTORY, "POD_IP", POD_IP, "AGENT_NODE_NAME", NODE), overrides));
     }
 }
