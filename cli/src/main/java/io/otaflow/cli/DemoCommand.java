@@ -73,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
         UntilStopped stopped = UntilStopped.closing(run, "demo");
         DemoSummary summary;
         try {
-            summary = run.run(new ProgressView(out, System.console() != null && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM"))));
+            summary = run.run(new ProgressView(out, interactive()));
             DemoReport.print(out, summary, run.kubernetes(), 60);
             if (jsonSummary != null) {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonSummary.toFile(), summary);
@@ -93,5 +93,23 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return summary.passed() ? 0 : 1;
+    }
+
+    /**
+     * True on a terminal that understands ANSI. Since JDK 22 {@code System.console()} exists even
+     * when output is redirected; {@code Console.isTerminal()} (JDK 22+, called reflectively because
+     * otaflow targets 21) tells the difference.
+     */
+    private static boolean interactive() {
+        java.io.Console console = System.console();
+        String term = System.getenv("TERM");
+        if (console == null || term == null || term.equals("dumb")) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true; // JDK 21: a console exists only on a terminal
+        }
     }
 }
