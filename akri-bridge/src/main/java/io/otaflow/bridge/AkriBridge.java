@@ -49,6 +49,7 @@ public final class AkriBridge implements AutoCloseable {
     private volatile BridgeSession session;
     private volatile boolean leading;
     private volatile String leader;
+    private volatile boolean closing;
 
     public AkriBridge(BridgeConfig config, KubernetesClient client, SchemaRegistry registry, MeterRegistry metrics, Clock clock) {
         this.config = config;
@@ -62,6 +63,18 @@ public final class AkriBridge implements AutoCloseable {
 
     public AkriBridge start() {
         modes = statusModes();
+        contend();
+        return this;
+    }
+
+    /**
+     * Joins the election. fabric8's elector runs once: when it ends (the Lease was lost, or the
+     * renewal failed) and the bridge is not closing, a new one contends again.
+     */
+    private synchronized void contend() {
+        if (closing) {
+            return;
+        }
         LeaseLock lock = new LeaseLock(config.getString(BridgeConfig.LEASE_NAMESPACE), config.getString(BridgeConfig.LEASE_NAME), identity);
         election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                         .withName(config.getString(BridgeConfig.LEASE_NAME))
@@ -73,9 +86,22 @@ public final class AkriBridge implements AutoCloseable {
                         .withLeaderCallbacks(new LeaderCallbacks(this::startLeading, this::stopLeading, this::newLeader))
                         .build())
                 .build().start();
+        election.whenComplete((done, error) -> {
+            if (!closing) {
+                log.info("bridge {}: election ended ({}), contending again", identity, error == null ? "lease lost" : error.toString());
+                submit(this::closeSession);
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(config.getLong(BridgeConfig.RETRY_PERIOD_MS));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    contend();
+                });
+            }
+        });
         log.info("bridge {} contending for Lease {}/{}", identity, config.getString(BridgeConfig.LEASE_NAMESPACE),
                 config.getString(BridgeConfig.LEASE_NAME));
-        return this;
     }
 
     private void startLeading() {
@@ -89,8 +115,12 @@ public final class AkriBridge implements AutoCloseable {
             try {
                 session = next.start();
             } catch (Exception e) {
-                log.error("bridge session failed to start: {}", e.toString(), e);
+                log.error("bridge session failed to start, giving up the Lease: {}", e.toString(), e);
                 next.close();
+                CompletableFuture<?> current = election;
+                if (current != null) {
+                    current.cancel(true); // released; whenComplete contends again after the retry period
+                }
             }
         });
     }
@@ -109,7 +139,7 @@ public final class AkriBridge implements AutoCloseable {
 
     private void newLeader(String name) {
         leader = name;
-        if (!name.equals(identity)) {
+        if (name != null && !name.equals(identity)) {
             log.info("bridge {} follows leader {}", identity, name);
         }
     }
@@ -206,16 +236,18 @@ public final class AkriBridge implements AutoCloseable {
         if (sessions.isShutdown()) {
             return;
         }
+        closing = true;
         leading = false;
-        if (election != null) {
-            election.cancel(true); // releases the Lease, so a follower takes over at once
-        }
+        // Stop writing first, then release the Lease, so the next leader never overlaps with this one.
         sessions.execute(this::closeSession);
         sessions.shutdown();
         try {
             sessions.awaitTermination(15, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (election != null) {
+            election.cancel(true); // releases the Lease, so a follower takes over at once
         }
     }
 }

@@ -57,7 +57,7 @@ final class BridgeSession implements AutoCloseable {
     private SharedIndexInformer<GenericKubernetesResource> instances;
     private StatusWriter instanceStatus;
     private StatusWriter configurationStatus;
-    private WorkQueue configurationQueue;
+    private volatile WorkQueue configurationQueue;
     private FlashJobs jobs;
     private FleetKnowledge knowledge;
     private InstanceDiscovery discovery;
@@ -102,7 +102,9 @@ final class BridgeSession implements AutoCloseable {
 
             @Override
             public Map<String, Object> desired(String key, GenericKubernetesResource current) {
-                return ConfigurationStatus.of(knowledge.validity.get(key), knowledge.rollouts.get(key), Akri.generation(current),
+                io.otaflow.schemas.DesiredFirmware desired = knowledge.desired.get(key);
+                return ConfigurationStatus.of(knowledge.validity.get(key), knowledge.rollouts.get(key),
+                        desired == null ? 0 : desired.getGeneration(), Akri.generation(current),
                         StatusWriter.statusOf(current, configurationMode), clock.instant());
             }
         }, configurationMode, rate, batch, concurrency, metrics);
@@ -114,10 +116,11 @@ final class BridgeSession implements AutoCloseable {
                     record -> log.error("dropped unreadable flash command at {}-{}@{}", record.topic(), record.partition(), record.offset()),
                     clock);
         }
-        TopicFollower.Handler handler = jobs == null ? knowledge : new JobCleanup(knowledge, jobs);
+        TopicFollower.Handler handler = new FromKafka();
         follower = new TopicFollower(bootstrap, registry, topics, handler, publisher).start();
-        if (!follower.awaitCaughtUp(Duration.ofSeconds(60))) {
-            log.warn("the desired-firmware, device-state and rollout-status tables were not read to their end within 60 s; going on");
+        // Publishing before the tables are read would republish with lost generations: wait, however long it takes.
+        while (!follower.awaitCaughtUp(Duration.ofSeconds(60))) {
+            log.warn("the desired-firmware, device-state and rollout-status tables are not read to their end yet; still waiting");
         }
 
         ConfigurationReconciler reconciler = new ConfigurationReconciler(configurations.getStore(), knowledge, publisher,
@@ -173,9 +176,12 @@ final class BridgeSession implements AutoCloseable {
                 configurationQueue.add(key);
             }
         });
+        // From the store, not from the index the event handlers fill: their onAdd calls may still be on the way.
+        java.util.Set<String> present = new java.util.HashSet<>();
+        instances.getStore().list().forEach(instance -> present.add(discovery.deviceId(instance)));
         knowledge.devices.forEach((deviceId, state) -> {
             if (state.getSource() == Source.AKRI && state.getOnline() && state.getConfiguration() != null
-                    && watched(state.getConfiguration(), namespace) && !knowledge.instanceOfDevice.containsKey(deviceId)) {
+                    && watched(state.getConfiguration(), namespace) && !present.contains(deviceId)) {
                 publisher.discovery(DiscoveryEvent.newBuilder().setDeviceId(deviceId)
                         .setEndpoint(state.getEndpoint() == null ? "" : state.getEndpoint())
                         .setConfiguration(state.getConfiguration()).setSource(Source.AKRI).setPresent(false)
@@ -222,11 +228,20 @@ final class BridgeSession implements AutoCloseable {
         return instanceStatus.patchesSent() + configurationStatus.patchesSent();
     }
 
-    /** Passes everything to the knowledge and, for terminal progress, deletes the command's Job. */
-    private record JobCleanup(FleetKnowledge knowledge, FlashJobs jobs) implements TopicFollower.Handler {
+    /**
+     * What the tables say goes to the knowledge. A desired record also puts its Configuration back
+     * in the queue: if the topic moved away from what the Configuration says (a late older record,
+     * a write by someone else), the reconciler brings it back. Terminal progress ends a Job.
+     */
+    private final class FromKafka implements TopicFollower.Handler {
         @Override
         public void desired(String configuration, io.otaflow.schemas.DesiredFirmware desired) {
             knowledge.desired(configuration, desired);
+            WorkQueue queue = configurationQueue;
+            // Only keys this replica watches: another namespace's Configurations are another bridge's.
+            if (queue != null && watched(configuration, config.getString(BridgeConfig.NAMESPACE))) {
+                queue.add(configuration);
+            }
         }
 
         @Override
@@ -242,7 +257,7 @@ final class BridgeSession implements AutoCloseable {
         @Override
         public void progress(String deviceId, FlashProgress progress) {
             knowledge.progress(deviceId, progress);
-            if (progress.getTerminal() || FlashSummaries.terminal(progress.getPhase())) {
+            if (jobs != null && (progress.getTerminal() || FlashSummaries.terminal(progress.getPhase()))) {
                 jobs.ended(progress);
             }
         }
@@ -250,7 +265,14 @@ final class BridgeSession implements AutoCloseable {
 
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[]{jobs, instanceStatus, configurationStatus, configurationQueue, follower, publisher}) {
+        // Informers first, so no event handler calls into a closed part.
+        if (instances != null) {
+            instances.close();
+        }
+        if (configurations != null) {
+            configurations.close();
+        }
+        for (AutoCloseable part : new AutoCloseable[]{configurationQueue, jobs, instanceStatus, configurationStatus, follower, publisher}) {
             if (part != null) {
                 try {
                     part.close();
@@ -258,12 +280,6 @@ final class BridgeSession implements AutoCloseable {
                     log.warn("closing {}: {}", part.getClass().getSimpleName(), e.toString());
                 }
             }
-        }
-        if (instances != null) {
-            instances.close();
-        }
-        if (configurations != null) {
-            configurations.close();
         }
     }
 }

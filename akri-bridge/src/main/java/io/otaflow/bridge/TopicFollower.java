@@ -11,7 +11,9 @@ import io.otaflow.schemas.topics.Topic;
 import io.otaflow.schemas.topics.TopicCatalog;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.otaflow.schemas.registry.RegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -102,8 +104,29 @@ final class TopicFollower implements AutoCloseable {
             consumer.seekToEnd(events);
             Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(tables));
             while (running) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    dispatch(record);
+                try {
+                    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+                    for (TopicPartition partition : records.partitions()) {
+                        for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
+                            if (!dispatch(record)) {
+                                consumer.seek(partition, record.offset()); // read it again once the registry answers
+                                Thread.sleep(1000);
+                                break;
+                            }
+                        }
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // A follower that dies would leave the leader writing from frozen knowledge: keep going, loudly.
+                    log.error("topic follower: {}; retrying in 1 s", e.toString(), e);
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
                 }
                 if (caughtUp.getCount() > 0) {
                     ends.entrySet().removeIf(end -> consumer.position(end.getKey()) >= end.getValue());
@@ -144,17 +167,24 @@ final class TopicFollower implements AutoCloseable {
         throw new WakeupException();
     }
 
-    private void dispatch(ConsumerRecord<String, byte[]> record) {
+    /** Hands one record on; false when the registry could not be asked, so the record must be read again later. */
+    private boolean dispatch(ConsumerRecord<String, byte[]> record) {
         if (record.key() == null) {
-            return;
+            return true;
         }
         Object value;
         try {
             value = readers.get(record.topic()).deserialize(record);
         } catch (WireFormatException e) {
+            if (e.getCause() instanceof RegistryException registry && registry.errorCode() != RegistryException.SCHEMA_NOT_FOUND) {
+                // The registry is down, not the record bad: dropping it would lose a table's key for good.
+                log.warn("schema registry unavailable, will read {}-{}@{} again: {}", record.topic(), record.partition(), record.offset(),
+                        registry.getMessage());
+                return false;
+            }
             log.error("unreadable record, sent to the DLQ: {}", e.getMessage());
             publisher.deadLetter(record, e);
-            return;
+            return true;
         }
         String topic = record.topic();
         if (topic.equals(topics.firmwareDesired().name())) {
@@ -166,6 +196,7 @@ final class TopicFollower implements AutoCloseable {
         } else if (value != null) {
             handler.progress(record.key(), (FlashProgress) value);
         }
+        return true;
     }
 
     @Override

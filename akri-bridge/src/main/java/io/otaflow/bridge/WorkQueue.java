@@ -23,6 +23,8 @@ final class WorkQueue implements AutoCloseable {
 
     private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean stopped;
     private final ScheduledExecutorService delays;
     private final Thread worker;
 
@@ -36,15 +38,18 @@ final class WorkQueue implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 }
-                if (key.equals(STOP)) {
+                if (key.equals(STOP) || stopped) {
                     return;
                 }
                 queued.remove(key);
+                busy.incrementAndGet();
                 try {
                     reconcile.accept(key);
                 } catch (RuntimeException e) {
                     log.error("reconcile of {} failed, retrying in 10 s: {}", key, e.toString(), e);
                     addAfter(key, Duration.ofSeconds(10));
+                } finally {
+                    busy.decrementAndGet();
                 }
             }
         });
@@ -62,12 +67,14 @@ final class WorkQueue implements AutoCloseable {
         }
     }
 
+    /** True when nothing is queued or being reconciled (a retry waiting for its delay does not count). */
     boolean idle() {
-        return queue.isEmpty();
+        return queue.isEmpty() && busy.get() == 0;
     }
 
     @Override
     public void close() {
+        stopped = true; // queued keys are dropped: the next leader reconciles everything anyway
         delays.shutdownNow();
         queue.add(STOP);
         try {

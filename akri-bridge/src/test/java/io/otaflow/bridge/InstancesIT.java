@@ -211,6 +211,19 @@ class InstancesIT {
             });
             Object capacity = fixture.get(Akri.CONFIGURATION, "picow-blink").get("spec", "capacity");
             assertThat(capacity).isEqualTo(1); // the spec is the user's: untouched
+
+            // The Configuration now names firmware, wrongly: the old rollout's figures leave its status.
+            fixture.client.genericKubernetesResources(Akri.CONFIGURATION).inNamespace(fixture.namespace).withName("picow-blink")
+                    .edit(c -> {
+                        @SuppressWarnings("unchecked") Map<String, Object> spec = (Map<String, Object>) c.getAdditionalProperties().get("spec");
+                        spec.put("brokerProperties", Map.of("FIRMWARE", "not a reference"));
+                        return c;
+                    });
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                Map<String, Object> status = fixture.status(Akri.CONFIGURATION, "picow-blink");
+                assertThat(condition(status, "FirmwareValid", "reason")).isEqualTo("InvalidReference");
+                assertThat(status).doesNotContainKeys("state", "counts", "target", "wave");
+            });
         }
     }
 }

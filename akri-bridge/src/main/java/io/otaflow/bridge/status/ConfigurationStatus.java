@@ -28,7 +28,11 @@ public final class ConfigurationStatus {
     }
 
     /** The status, or null when the bridge has nothing to say (an ordinary Akri Configuration). */
-    public static Map<String, Object> of(Validity validity, RolloutStatus rollout, long generation,
+    /**
+     * @param desiredGeneration the generation of the desired firmware the bridge published for this
+     *                          Configuration, or 0; a rollout status of an older generation is old news
+     */
+    public static Map<String, Object> of(Validity validity, RolloutStatus rollout, long desiredGeneration, long generation,
                                          Map<String, Object> currentStatus, Instant now) {
         if (validity == null && rollout == null) {
             return null;
@@ -52,9 +56,12 @@ public final class ConfigurationStatus {
             status.put("wave", rollout.getWave());
             status.put("waveCount", rollout.getWaveCount());
             status.put("counts", counts(rollout.getCounts()));
-            boolean complete = rollout.getState() == RolloutState.COMPLETED;
+            boolean stale = rollout.getGeneration() < desiredGeneration;
+            boolean complete = !stale && rollout.getState() == RolloutState.COMPLETED;
             conditions.add(Conditions.condition(ROLLOUT_COMPLETE, complete ? "True" : "False",
-                    reason(rollout.getState()), message(rollout), generation, current, now));
+                    stale ? "Pending" : reason(rollout.getState()),
+                    stale ? "generation " + desiredGeneration + " is published; the rollout has not started it yet" : message(rollout),
+                    generation, current, now));
             status.put("lastUpdated", rollout.getUpdatedAt().truncatedTo(ChronoUnit.SECONDS).toString());
         }
         status.put("conditions", conditions);

@@ -116,12 +116,12 @@ public final class StatusWriter implements AutoCloseable {
     }
 
     private void flush() {
-        try {
-            List<Future<?>> sent = new ArrayList<>();
-            for (Iterator<String> keys = dirty.iterator(); keys.hasNext(); ) {
-                String key = keys.next();
-                keys.remove();
-                pending.incrementAndGet();
+        List<Future<?>> sent = new ArrayList<>();
+        for (Iterator<String> keys = dirty.iterator(); keys.hasNext(); ) {
+            String key = keys.next();
+            pending.incrementAndGet(); // before the key leaves dirty, so idle() never sees neither
+            keys.remove();
+            try {
                 Write write = writeFor(key);
                 if (write == null) {
                     pending.decrementAndGet();
@@ -137,14 +137,23 @@ public final class StatusWriter implements AutoCloseable {
                         pending.decrementAndGet();
                     }
                 }));
+            } catch (RuntimeException e) {
+                // One object's trouble (e.g. a status that cannot be computed) must not stall the others.
+                log.warn("{}({}) status not written, will retry: {}", kind, key, e.toString());
+                failureCount.increment();
+                dirty.add(key);
+                pending.decrementAndGet();
             }
-            for (Future<?> future : sent) {
+        }
+        for (Future<?> future : sent) {
+            try {
                 future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.warn("{} status patch failed: {}", kind, e.getCause().toString());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.warn("{} status flush failed, will retry: {}", kind, e.toString());
         }
     }
 
@@ -156,11 +165,22 @@ public final class StatusWriter implements AutoCloseable {
             return null;
         }
         Map<String, Object> desiredMap = source.desired(key, current);
+        JsonNode base = written.containsKey(key) ? written.get(key) : observed(current);
         if (desiredMap == null) {
-            return null;
+            if (base == null || base.isNull() || (base.isObject() && base.isEmpty())) {
+                return null;
+            }
+            // Nothing to say any more (e.g. the Configuration stopped naming firmware): take back what was said.
+            if (mode == StatusMode.ANNOTATIONS) {
+                ObjectNode patch = JsonNodeFactory.instance.objectNode();
+                patch.putObject("metadata").putObject("annotations").putNull(StatusMode.ANNOTATION);
+                return new Write(current, JsonNodeFactory.instance.objectNode(), patch, true);
+            }
+            ArrayNode operations = JsonNodeFactory.instance.arrayNode();
+            operations.addObject().put("op", "remove").put("path", "/status");
+            return new Write(current, JsonNodeFactory.instance.objectNode(), operations, false);
         }
         ObjectNode desired = (ObjectNode) canonical(desiredMap);
-        JsonNode base = written.containsKey(key) ? written.get(key) : observed(current);
         if (mode == StatusMode.ANNOTATIONS) {
             if (desired.equals(base)) {
                 skipCount.increment();
@@ -180,13 +200,19 @@ public final class StatusWriter implements AutoCloseable {
                     operations.addObject().put("op", "add").put("path", "/status/" + field).set("value", desired.get(field));
                 }
             });
+            // Fields the status no longer has (e.g. a rollout's counts once its firmware became invalid) go.
+            base.fieldNames().forEachRemaining(field -> {
+                if (!desired.has(field)) {
+                    operations.addObject().put("op", "remove").put("path", "/status/" + field);
+                }
+            });
         }
         if (operations.isEmpty()) {
-            written.put(key, mergedInto(base, desired));
+            written.put(key, desired);
             skipCount.increment();
             return null;
         }
-        return new Write(current, mergedInto(base, desired), operations, false);
+        return new Write(current, desired, operations, false);
     }
 
     /** The status an object has now, as plain maps, wherever {@code mode} keeps it; null when none. */
@@ -232,18 +258,23 @@ public final class StatusWriter implements AutoCloseable {
             }
             patchCount.increment();
             written.put(key, write.result());
-        } catch (KubernetesClientException e) {
+        } catch (RuntimeException e) {
             failureCount.increment();
-            switch (e.getCode()) {
+            if (!(e instanceof KubernetesClientException k)) {
+                log.warn("{}({}) status patch failed, will retry: {}", kind, key, e.toString());
+                dirty.add(key);
+                return;
+            }
+            switch (k.getCode()) {
                 case 404 -> written.remove(key); // deleted meanwhile; the informer will tell
                 case 422, 409 -> {
                     // Our idea of its status was stale (e.g. the object was re-created): start from the informer's copy.
-                    log.info("{}({}) status patch refused ({}), recomputing from the object", kind, key, e.getCode());
+                    log.info("{}({}) status patch refused ({}), recomputing from the object", kind, key, k.getCode());
                     written.remove(key);
                     dirty.add(key);
                 }
                 default -> {
-                    log.warn("{}({}) status patch failed, will retry: {}", kind, key, e.getMessage());
+                    log.warn("{}({}) status patch failed, will retry: {}", kind, key, k.getMessage());
                     dirty.add(key);
                 }
             }
@@ -252,12 +283,6 @@ public final class StatusWriter implements AutoCloseable {
 
     /** One write: the object as the informer has it, the status it leaves behind, the patch, and where it goes. */
     private record Write(GenericKubernetesResource object, JsonNode result, JsonNode patch, boolean annotations) {
-    }
-
-    private static JsonNode mergedInto(JsonNode base, ObjectNode desired) {
-        ObjectNode result = base != null && base.isObject() ? ((ObjectNode) base).deepCopy() : JsonNodeFactory.instance.objectNode();
-        result.setAll(desired);
-        return result;
     }
 
     /** Plain maps and the informer's parsed JSON compare equal only after one trip through JSON (ints vs longs). */
@@ -281,9 +306,10 @@ public final class StatusWriter implements AutoCloseable {
     @Override
     public void close() {
         loop.shutdownNow();
-        patches.shutdownNow();
+        patches.shutdown(); // patches in flight finish; nothing new starts
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);
+            patches.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

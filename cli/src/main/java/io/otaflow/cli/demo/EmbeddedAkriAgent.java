@@ -60,7 +60,7 @@ public final class EmbeddedAkriAgent implements AutoCloseable {
     private final Map<String, RegisterDiscoveryHandlerRequest> handlers = new ConcurrentHashMap<>();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private Server registration;
-    private SharedIndexInformer<GenericKubernetesResource> configurations;
+    private volatile SharedIndexInformer<GenericKubernetesResource> configurations;
 
     public EmbeddedAkriAgent(Path directory, KubernetesClient client, String namespace, String node) {
         this.directory = directory;
@@ -74,16 +74,6 @@ public final class EmbeddedAkriAgent implements AutoCloseable {
     }
 
     public EmbeddedAkriAgent start() throws IOException {
-        registration = UnixSocketServers.serve(directory.resolve("agent-registration.sock"), new RegistrationGrpc.RegistrationImplBase() {
-            @Override
-            public void registerDiscoveryHandler(RegisterDiscoveryHandlerRequest request, StreamObserver<Empty> responses) {
-                handlers.put(request.getName(), request);
-                log.info("discovery handler {} registered at {}", request.getName(), request.getEndpoint());
-                responses.onNext(Empty.getDefaultInstance());
-                responses.onCompleted();
-                configurations.getStore().list().forEach(EmbeddedAkriAgent.this::reconcile);
-            }
-        });
         configurations = client.genericKubernetesResources(Akri.CONFIGURATION).inNamespace(namespace).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(GenericKubernetesResource configuration) {
@@ -106,6 +96,16 @@ public final class EmbeddedAkriAgent implements AutoCloseable {
                 }
             }
         }, 0);
+        registration = UnixSocketServers.serve(directory.resolve("agent-registration.sock"), new RegistrationGrpc.RegistrationImplBase() {
+            @Override
+            public void registerDiscoveryHandler(RegisterDiscoveryHandlerRequest request, StreamObserver<Empty> responses) {
+                handlers.put(request.getName(), request);
+                log.info("discovery handler {} registered at {}", request.getName(), request.getEndpoint());
+                responses.onNext(Empty.getDefaultInstance());
+                responses.onCompleted();
+                configurations.getStore().list().forEach(EmbeddedAkriAgent.this::reconcile);
+            }
+        });
         return this;
     }
 
@@ -174,7 +174,16 @@ public final class EmbeddedAkriAgent implements AutoCloseable {
         }
 
         /** Brings the Configuration's Instances in line with one snapshot. */
-        synchronized void apply(List<Device> devices, Map<String, String> configurationProperties) {
+        void apply(List<Device> devices, Map<String, String> configurationProperties) {
+            synchronized (EmbeddedAkriAgent.this) { // one snapshot at a time, agent-wide: an old session cannot undo a new one
+                if (!open && !devices.isEmpty()) {
+                    return; // closed or replaced: its snapshots are stale
+                }
+                applyNow(devices, configurationProperties);
+            }
+        }
+
+        private void applyNow(List<Device> devices, Map<String, String> configurationProperties) {
             Map<String, Map<String, String>> wanted = new LinkedHashMap<>();
             for (Device device : devices) {
                 Map<String, String> merged = new HashMap<>(device.getPropertiesMap());

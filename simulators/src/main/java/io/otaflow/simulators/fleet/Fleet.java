@@ -88,6 +88,11 @@ public final class Fleet implements AutoCloseable {
             return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
 
+        /** Which devices get which fault: the same seed picks the same devices. */
+        public Spec withSeed(long seed) {
+            return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
+        }
+
         public Spec withAuth(DeviceAuth auth) {
             return new Spec(devices, idPrefix, firmwareType, version, imageBytes, timing, faults, seed, addressing, mqttUrl, auth, readQuirk, addressOffset);
         }
