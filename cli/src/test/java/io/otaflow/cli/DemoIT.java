@@ -45,7 +45,9 @@ class DemoIT {
 
             List<GenericKubernetesResource> instances = run.kubernetes().genericKubernetesResources(Akri.INSTANCE)
                     .inNamespace(DemoRun.NAMESPACE).list().getItems();
-            assertThat(instances).hasSize(200 - 4); // the unreachable devices were never discovered
+            // The unreachable devices were never discovered; a device whose new firmware does not boot (its rollback
+            // neither) sits in its bootloader, and once the flash grace is over Akri drops its Instance, as it should.
+            assertThat(instances.size()).isBetween(200 - 4 - 4, 200 - 4);
             int upToDate = 0;
             int locked = 0;
             for (GenericKubernetesResource instance : instances) {
