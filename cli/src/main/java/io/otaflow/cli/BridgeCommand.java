@@ -7,9 +7,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.otaflow.bridge.AkriBridge;
 import io.otaflow.bridge.BridgeConfig;
-import io.otaflow.devstack.Endpoints;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,14 +29,10 @@ final class BridgeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--platform", description = "Endpoints file from 'otaflow up --endpoints-file' (Kafka, registry and Kubernetes API from it).")
-    Path platform;
+    @Mixin
+    PlatformOptions platform;
 
-    @Option(names = "--kafka", description = "Kafka bootstrap servers.")
-    String kafka;
 
-    @Option(names = "--schema-registry", description = "Schema registry URL.")
-    String schemaRegistry;
 
     @Option(names = "--namespace", description = "Watch only this namespace (default: all).")
     String namespace;
@@ -48,18 +44,10 @@ final class BridgeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, Object> overrides = new HashMap<>(settings);
         Config kubernetes = Config.autoConfigure(null);
-        if (platform != null) {
-            Endpoints endpoints = Endpoints.readJson(platform);
-            overrides.put(BridgeConfig.KAFKA_BOOTSTRAP, endpoints.kafka());
-            overrides.put(BridgeConfig.SCHEMA_REGISTRY, endpoints.schemaRegistry());
-            kubernetes = new ConfigBuilder(Config.empty()).withMasterUrl(endpoints.kubernetes()).withNamespace("default")
+        platform.into(overrides, BridgeConfig.KAFKA_BOOTSTRAP, BridgeConfig.SCHEMA_REGISTRY);
+        if (platform.kubernetes() != null) {
+            kubernetes = new ConfigBuilder(Config.empty()).withMasterUrl(platform.kubernetes()).withNamespace("default")
                     .withHttp2Disable(true).build();
-        }
-        if (kafka != null) {
-            overrides.put(BridgeConfig.KAFKA_BOOTSTRAP, kafka);
-        }
-        if (schemaRegistry != null) {
-            overrides.put(BridgeConfig.SCHEMA_REGISTRY, schemaRegistry);
         }
         if (namespace != null) {
             overrides.put(BridgeConfig.NAMESPACE, namespace);

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.otaflow.devstack.Endpoints;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import io.otaflow.schemas.serde.AvroDeserializer;
 import io.otaflow.schemas.topics.Topic;
@@ -17,10 +16,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,33 +34,14 @@ import java.util.concurrent.TimeUnit;
  * within seconds, not a hang.
  */
 final class Connection {
-    @Option(names = "--platform", paramLabel = "FILE", description = "Endpoints file from 'otaflow up --endpoints-file' or 'otaflow demo --keep-running'.")
-    Path platform;
-
-    @Option(names = "--kafka", description = "Kafka bootstrap servers (or OTAFLOW_KAFKA).")
-    String kafka;
-
-    @Option(names = "--schema-registry", description = "Schema registry URL (or OTAFLOW_SCHEMA_REGISTRY).")
-    String schemaRegistry;
+    @Mixin
+    PlatformOptions platform;
 
     @Option(names = "--topic-prefix", defaultValue = TopicCatalog.DEFAULT_PREFIX, description = "Topic prefix (default: ${DEFAULT-VALUE}).")
     String prefix;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
     String output;
-
-    private Endpoints endpoints;
-
-    private Endpoints endpoints() {
-        if (endpoints == null && platform != null) {
-            try {
-                endpoints = Endpoints.readJson(platform);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read the platform file " + platform + ": " + e.getMessage());
-            }
-        }
-        return endpoints;
-    }
 
     boolean json() {
         if (!output.equals("table") && !output.equals("json")) {
@@ -76,7 +55,7 @@ final class Connection {
     }
 
     String kafka() {
-        String value = kafka != null ? kafka : endpoints() != null ? endpoints().kafka() : System.getenv("OTAFLOW_KAFKA");
+        String value = platform.kafka() != null ? platform.kafka() : System.getenv("OTAFLOW_KAFKA");
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException("where is Kafka? Give --platform FILE or --kafka HOST:PORT (or set OTAFLOW_KAFKA)");
         }
@@ -84,7 +63,7 @@ final class Connection {
     }
 
     SchemaRegistryClient registry() {
-        String value = schemaRegistry != null ? schemaRegistry : endpoints() != null ? endpoints().schemaRegistry() : System.getenv("OTAFLOW_SCHEMA_REGISTRY");
+        String value = platform.schemaRegistry() != null ? platform.schemaRegistry() : System.getenv("OTAFLOW_SCHEMA_REGISTRY");
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException("where is the schema registry? Give --platform FILE or --schema-registry URL (or set OTAFLOW_SCHEMA_REGISTRY)");
         }
@@ -93,8 +72,8 @@ final class Connection {
 
     /** A client for the cluster of the platform file, else kubeconfig / in-cluster; null when neither names one. */
     KubernetesClient kubernetes() {
-        if (endpoints() != null && endpoints().kubernetes() != null) {
-            return new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(endpoints().kubernetes())
+        if (platform.kubernetes() != null) {
+            return new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(platform.kubernetes())
                     .withNamespace("default").withHttp2Disable(true).withRequestTimeout(10_000).withConnectionTimeout(5_000).build()).build();
         }
         Config config = Config.autoConfigure(null);

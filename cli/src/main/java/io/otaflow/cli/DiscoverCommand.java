@@ -3,8 +3,8 @@ package io.otaflow.cli;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.otaflow.connectors.discovery.DiscoveryHandler;
 import io.otaflow.connectors.discovery.DiscoveryHandlerConfig;
-import io.otaflow.devstack.Endpoints;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,14 +30,10 @@ final class DiscoverCommand implements Callable<Integer> {
     @Option(names = "--details", description = "Standalone: YAML file with discoveryDetails.")
     Path details;
 
-    @Option(names = "--platform", description = "Endpoints file written by 'otaflow up --endpoints-file' (Kafka and registry from it).")
-    Path platform;
+    @Mixin
+    PlatformOptions platform;
 
-    @Option(names = "--kafka", description = "Kafka bootstrap servers.")
-    String kafka;
 
-    @Option(names = "--schema-registry", description = "Schema registry URL.")
-    String schemaRegistry;
 
     @Option(names = "--name", description = "Akri: handler name (default otaflow-http).")
     String name;
@@ -48,15 +44,9 @@ final class DiscoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> overrides = new HashMap<>();
-        if (platform != null) {
-            Endpoints endpoints = Endpoints.readJson(platform);
-            overrides.put(DiscoveryHandlerConfig.KAFKA_BOOTSTRAP, endpoints.kafka());
-            overrides.put(DiscoveryHandlerConfig.SCHEMA_REGISTRY, endpoints.schemaRegistry());
-        }
+        platform.into(overrides, DiscoveryHandlerConfig.KAFKA_BOOTSTRAP, DiscoveryHandlerConfig.SCHEMA_REGISTRY);
         put(overrides, DiscoveryHandlerConfig.MODE, mode);
         put(overrides, DiscoveryHandlerConfig.DETAILS_FILE, details);
-        put(overrides, DiscoveryHandlerConfig.KAFKA_BOOTSTRAP, kafka);
-        put(overrides, DiscoveryHandlerConfig.SCHEMA_REGISTRY, schemaRegistry);
         put(overrides, DiscoveryHandlerConfig.NAME, name);
         put(overrides, DiscoveryHandlerConfig.SOCKET_DIRECTORY, socketDir);
         if (details != null && mode == null) {

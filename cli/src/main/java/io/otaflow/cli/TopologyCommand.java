@@ -1,9 +1,9 @@
 package io.otaflow.cli;
 
-import io.otaflow.devstack.Endpoints;
 import io.otaflow.topology.TopologyApp;
 import io.otaflow.topology.TopologyConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,14 +22,10 @@ final class TopologyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--platform", description = "Endpoints file from 'otaflow up --endpoints-file' (Kafka and registry from it).")
-    Path platform;
+    @Mixin
+    PlatformOptions platform;
 
-    @Option(names = "--kafka", description = "Kafka bootstrap servers.")
-    String kafka;
 
-    @Option(names = "--schema-registry", description = "Schema registry URL.")
-    String schemaRegistry;
 
     @Option(names = "--state-dir", description = "Local state directory.")
     Path stateDir;
@@ -40,17 +36,7 @@ final class TopologyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> overrides = new HashMap<>(settings);
-        if (platform != null) {
-            Endpoints endpoints = Endpoints.readJson(platform);
-            overrides.put(TopologyConfig.KAFKA_BOOTSTRAP, endpoints.kafka());
-            overrides.put(TopologyConfig.SCHEMA_REGISTRY, endpoints.schemaRegistry());
-        }
-        if (kafka != null) {
-            overrides.put(TopologyConfig.KAFKA_BOOTSTRAP, kafka);
-        }
-        if (schemaRegistry != null) {
-            overrides.put(TopologyConfig.SCHEMA_REGISTRY, schemaRegistry);
-        }
+        platform.into(overrides, TopologyConfig.KAFKA_BOOTSTRAP, TopologyConfig.SCHEMA_REGISTRY);
         if (stateDir != null) {
             overrides.put(TopologyConfig.STATE_DIR, stateDir.toString());
         }

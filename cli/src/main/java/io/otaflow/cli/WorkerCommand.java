@@ -1,9 +1,9 @@
 package io.otaflow.cli;
 
-import io.otaflow.devstack.Endpoints;
 import io.otaflow.flasher.FlasherWorker;
 import io.otaflow.flasher.FlasherWorkerMain;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,14 +23,10 @@ final class WorkerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--platform", description = "Endpoints file from 'otaflow up --endpoints-file' (Kafka and registry from it).")
-    Path platform;
+    @Mixin
+    PlatformOptions platform;
 
-    @Option(names = "--kafka", description = "Kafka bootstrap servers.")
-    String kafka;
 
-    @Option(names = "--schema-registry", description = "Schema registry URL.")
-    String schemaRegistry;
 
     @Option(names = "--trusted-key", description = "Base64 Ed25519 public key trusted to sign images (repeatable).")
     List<String> trustedKeys = new ArrayList<>();
@@ -46,18 +42,10 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Map<String, Object> located = new HashMap<>();
+        platform.into(located, "kafka", "registry");
         Map<String, String> values = new HashMap<>(settings);
-        if (platform != null) {
-            Endpoints endpoints = Endpoints.readJson(platform);
-            values.put("kafka", endpoints.kafka());
-            values.put("registry", endpoints.schemaRegistry());
-        }
-        if (kafka != null) {
-            values.put("kafka", kafka);
-        }
-        if (schemaRegistry != null) {
-            values.put("registry", schemaRegistry);
-        }
+        located.forEach((key, value) -> values.put(key, value.toString()));
         for (int i = 0; i < trustedKeys.size(); i++) {
             values.put("trusted-key." + i, trustedKeys.get(i));
         }
