@@ -39,6 +39,7 @@ public final class BridgeConfig extends AbstractConfig {
     public static final String JOB_IMAGE = "otaflow.bridge.jobs.image";
     public static final String JOB_SERVICE_ACCOUNT = "otaflow.bridge.jobs.service.account";
     public static final String JOB_EXTRA_ARGS = "otaflow.bridge.jobs.extra.args";
+    public static final String JOB_ENV_CONFIGMAPS = "otaflow.bridge.jobs.env.configmaps";
     public static final String JOB_TTL_SECONDS = "otaflow.bridge.jobs.ttl.seconds";
     public static final String IMAGE_FETCH_TIMEOUT_MS = "otaflow.bridge.image.fetch.timeout.ms";
     public static final String IMAGE_MAX_BYTES = "otaflow.bridge.image.max.bytes";
@@ -88,6 +89,9 @@ public final class BridgeConfig extends AbstractConfig {
                     "Service account of the flash Jobs; empty means the namespace default.")
             .define(JOB_EXTRA_ARGS, Type.LIST, List.of(), Importance.LOW,
                     "More arguments for otaflow flash in the Jobs, e.g. --trusted-key=<base64>.")
+            .define(JOB_ENV_CONFIGMAPS, Type.LIST, List.of(), Importance.LOW,
+                    "ConfigMaps (in the Jobs' namespace) whose keys become the Jobs' environment, e.g. otaflow-flasher-trust "
+                            + "for OTAFLOW_FLASHER_TRUSTED_KEYS.")
             .define(JOB_TTL_SECONDS, Type.INT, 600, Range.atLeast(0), Importance.LOW,
                     "ttlSecondsAfterFinished of the flash Jobs; the bridge also deletes a Job once its command ended.")
             .define(IMAGE_FETCH_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(100), Importance.LOW,

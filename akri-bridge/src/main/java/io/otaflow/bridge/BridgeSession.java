@@ -49,6 +49,7 @@ final class BridgeSession implements AutoCloseable {
     private final TopicCatalog topics;
     private final Map<String, StatusMode> modes;
     private final MeterRegistry metrics;
+    private RolloutMetrics rolloutMetrics;
     private final Clock clock;
 
     private Publisher publisher;
@@ -109,10 +110,11 @@ final class BridgeSession implements AutoCloseable {
             }
         }, configurationMode, rate, batch, concurrency, metrics);
         knowledge = new FleetKnowledge(instanceStatus::mark, configurationStatus::mark);
+        rolloutMetrics = new RolloutMetrics(metrics);
         if (config.getBoolean(BridgeConfig.JOB_MODE)) {
             jobs = new FlashJobs(client, new FlashJobs.Settings(config.getString(BridgeConfig.JOB_NAMESPACE),
                     config.getString(BridgeConfig.JOB_IMAGE), config.getString(BridgeConfig.JOB_SERVICE_ACCOUNT),
-                    jobArgs(), config.getInt(BridgeConfig.JOB_TTL_SECONDS)), bootstrap, registry, topics,
+                    jobArgs(), config.getList(BridgeConfig.JOB_ENV_CONFIGMAPS), config.getInt(BridgeConfig.JOB_TTL_SECONDS)), bootstrap, registry, topics,
                     record -> log.error("dropped unreadable flash command at {}-{}@{}", record.topic(), record.partition(), record.offset()),
                     clock);
         }
@@ -252,6 +254,7 @@ final class BridgeSession implements AutoCloseable {
         @Override
         public void rollout(String configuration, io.otaflow.schemas.RolloutStatus status) {
             knowledge.rollout(configuration, status);
+            rolloutMetrics.update(knowledge.rollouts);
         }
 
         @Override
@@ -272,7 +275,7 @@ final class BridgeSession implements AutoCloseable {
         if (configurations != null) {
             configurations.close();
         }
-        for (AutoCloseable part : new AutoCloseable[]{configurationQueue, jobs, instanceStatus, configurationStatus, follower, publisher}) {
+        for (AutoCloseable part : new AutoCloseable[]{configurationQueue, jobs, instanceStatus, configurationStatus, follower, publisher, rolloutMetrics}) {
             if (part != null) {
                 try {
                     part.close();

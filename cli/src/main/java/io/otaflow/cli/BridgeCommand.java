@@ -4,8 +4,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.otaflow.bridge.AkriBridge;
+import io.otaflow.cli.ops.OpsServer;
 import io.otaflow.bridge.BridgeConfig;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import picocli.CommandLine.Command;
@@ -32,7 +32,8 @@ final class BridgeCommand implements Callable<Integer> {
     @Mixin
     PlatformOptions platform;
 
-
+    @Mixin
+    OpsOptions ops;
 
     @Option(names = "--namespace", description = "Watch only this namespace (default: all).")
     String namespace;
@@ -44,7 +45,7 @@ final class BridgeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, Object> overrides = new HashMap<>(settings);
         Config kubernetes = Config.autoConfigure(null);
-        platform.into(overrides, BridgeConfig.KAFKA_BOOTSTRAP, BridgeConfig.SCHEMA_REGISTRY);
+        platform.into(overrides, BridgeConfig.KAFKA_BOOTSTRAP, BridgeConfig.SCHEMA_REGISTRY, BridgeConfig.TOPIC_PREFIX);
         if (platform.kubernetes() != null) {
             kubernetes = new ConfigBuilder(Config.empty()).withMasterUrl(platform.kubernetes()).withNamespace("default")
                     .withHttp2Disable(true).build();
@@ -54,11 +55,15 @@ final class BridgeCommand implements Callable<Integer> {
         }
         BridgeConfig config = BridgeConfig.fromEnvironment(System.getenv(), overrides);
         KubernetesClient client = new KubernetesClientBuilder().withConfig(kubernetes).build();
+        OpsServer opsServer = ops.start();
         AkriBridge bridge = new AkriBridge(config, client, new SchemaRegistryClient(config.getString(BridgeConfig.SCHEMA_REGISTRY)),
-                new SimpleMeterRegistry(), Clock.systemUTC()).start();
+                opsServer.registry(), Clock.systemUTC()).start();
+        // A standby replica is healthy and ready too: it takes over when the leader goes.
+        opsServer.health(() -> OpsServer.Health.up(bridge.active() ? "leading" : "standby; leader " + bridge.leader()));
         UntilStopped stopped = UntilStopped.closing(() -> {
             bridge.close();
             client.close();
+            opsServer.close();
         }, "akri-bridge");
         spec.commandLine().getOut().println("akri-bridge " + bridge.identity() + " running against " + kubernetes.getMasterUrl()
                 + ". Press Ctrl-C to stop.");

@@ -37,8 +37,6 @@ final class Connection {
     @Mixin
     PlatformOptions platform;
 
-    @Option(names = "--topic-prefix", defaultValue = TopicCatalog.DEFAULT_PREFIX, description = "Topic prefix (default: ${DEFAULT-VALUE}).")
-    String prefix;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
     String output;
@@ -51,21 +49,21 @@ final class Connection {
     }
 
     TopicCatalog topics() {
-        return new TopicCatalog(prefix, TopicCatalog.DEFAULT_PARTITIONS);
+        return new TopicCatalog(platform.topicPrefix(), TopicCatalog.DEFAULT_PARTITIONS);
     }
 
     String kafka() {
-        String value = platform.kafka() != null ? platform.kafka() : System.getenv("OTAFLOW_KAFKA");
+        String value = platform.kafka();
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("where is Kafka? Give --platform FILE or --kafka HOST:PORT (or set OTAFLOW_KAFKA)");
+            throw new IllegalArgumentException("where is Kafka? Give --platform FILE or --kafka HOST:PORT (or set OTAFLOW_KAFKA_BOOTSTRAP)");
         }
         return value;
     }
 
     SchemaRegistryClient registry() {
-        String value = platform.schemaRegistry() != null ? platform.schemaRegistry() : System.getenv("OTAFLOW_SCHEMA_REGISTRY");
+        String value = platform.schemaRegistry();
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("where is the schema registry? Give --platform FILE or --schema-registry URL (or set OTAFLOW_SCHEMA_REGISTRY)");
+            throw new IllegalArgumentException("where is the schema registry? Give --platform FILE or --schema-registry URL (or set OTAFLOW_SCHEMA_REGISTRY_URL)");
         }
         return new SchemaRegistryClient(value);
     }

@@ -1,6 +1,6 @@
 package io.otaflow.cli;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.otaflow.cli.ops.OpsServer;
 import io.otaflow.connectors.discovery.DiscoveryHandler;
 import io.otaflow.connectors.discovery.DiscoveryHandlerConfig;
 import picocli.CommandLine.Command;
@@ -33,7 +33,8 @@ final class DiscoverCommand implements Callable<Integer> {
     @Mixin
     PlatformOptions platform;
 
-
+    @Mixin
+    OpsOptions ops;
 
     @Option(names = "--name", description = "Akri: handler name (default otaflow-http).")
     String name;
@@ -44,7 +45,8 @@ final class DiscoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> overrides = new HashMap<>();
-        platform.into(overrides, DiscoveryHandlerConfig.KAFKA_BOOTSTRAP, DiscoveryHandlerConfig.SCHEMA_REGISTRY);
+        platform.into(overrides, DiscoveryHandlerConfig.KAFKA_BOOTSTRAP, DiscoveryHandlerConfig.SCHEMA_REGISTRY,
+                DiscoveryHandlerConfig.TOPIC_PREFIX);
         put(overrides, DiscoveryHandlerConfig.MODE, mode);
         put(overrides, DiscoveryHandlerConfig.DETAILS_FILE, details);
         put(overrides, DiscoveryHandlerConfig.NAME, name);
@@ -53,8 +55,13 @@ final class DiscoverCommand implements Callable<Integer> {
             overrides.put(DiscoveryHandlerConfig.MODE, "standalone");
         }
         DiscoveryHandlerConfig config = DiscoveryHandlerConfig.fromEnvironment(System.getenv(), overrides);
-        DiscoveryHandler handler = new DiscoveryHandler(config, new SimpleMeterRegistry()).start();
-        UntilStopped stopped = UntilStopped.closing(handler, "discover");
+        OpsServer opsServer = ops.start();
+        DiscoveryHandler handler = new DiscoveryHandler(config, opsServer.registry()).start();
+        opsServer.health(() -> OpsServer.Health.up(config.getString(DiscoveryHandlerConfig.MODE) + " mode"));
+        UntilStopped stopped = UntilStopped.closing(() -> {
+            handler.close();
+            opsServer.close();
+        }, "discover");
         spec.commandLine().getOut().printf("discovery handler running (%s mode). Press Ctrl-C to stop.%n",
                 config.getString(DiscoveryHandlerConfig.MODE));
         spec.commandLine().getOut().flush();

@@ -67,7 +67,8 @@ final class FlashCommandLine implements Callable<Integer> {
     @Option(names = "--topic-prefix", defaultValue = TopicCatalog.DEFAULT_PREFIX, description = "Topic prefix (default: ${DEFAULT-VALUE}).")
     String prefix;
 
-    @Option(names = "--trusted-key", description = "Base64 Ed25519 public key trusted to sign images (repeatable).")
+    @Option(names = "--trusted-key", split = ",", defaultValue = "${env:OTAFLOW_FLASHER_TRUSTED_KEYS}",
+            description = "Base64 Ed25519 public key trusted to sign images (repeatable; env OTAFLOW_FLASHER_TRUSTED_KEYS, comma-separated, as the workers read it).")
     List<String> trustedKeys = new ArrayList<>();
 
     @Option(names = "--allow-unsigned", description = "Development only: flash images without a signature.")
@@ -85,7 +86,7 @@ final class FlashCommandLine implements Callable<Integer> {
         String commandJson = commandFile != null ? Files.readString(commandFile) : System.getenv(COMMAND_ENV);
         FlashCommand command = commandJson != null ? readCommand(commandJson) : fromEnvironment(System.getenv(), timeout);
         List<PublicKey> keys = new ArrayList<>();
-        trustedKeys.forEach(k -> keys.add(ArtifactStore.ed25519PublicKey(k)));
+        trustedKeys.stream().filter(k -> !k.isBlank()).forEach(k -> keys.add(ArtifactStore.ed25519PublicKey(k.trim())));
         ArtifactStore artifacts = new ArtifactStore(Files.createTempDirectory("otaflow-flash"), keys, allowUnsigned);
         FlashJob job = new FlashJob(artifacts, FlashJob.Settings.DEFAULTS.withPostConnectPause(Duration.ofMillis(postConnectPauseMs)),
                 "job-" + ProcessHandle.current().pid(), HttpClient.newHttpClient(), Clock.systemUTC());

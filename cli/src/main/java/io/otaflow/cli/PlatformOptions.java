@@ -11,17 +11,24 @@ import java.util.Map;
 /**
  * Where otaflow's servers are, the same way for every command: {@code --platform} (the endpoints
  * file of {@code otaflow up} or {@code otaflow demo --keep-running}), or {@code --kafka} and
- * {@code --schema-registry}, which win over the file.
+ * {@code --schema-registry}, which win over the file. In a Pod all three come from the
+ * environment ({@code OTAFLOW_KAFKA_BOOTSTRAP}, {@code OTAFLOW_SCHEMA_REGISTRY_URL},
+ * {@code OTAFLOW_TOPIC_PREFIX}), one ConfigMap for every component.
  */
 final class PlatformOptions {
     @Option(names = "--platform", paramLabel = "FILE", description = "Endpoints file from 'otaflow up --endpoints-file' or 'otaflow demo --keep-running'.")
     Path platform;
 
-    @Option(names = "--kafka", description = "Kafka bootstrap servers.")
+    @Option(names = "--kafka", defaultValue = "${env:OTAFLOW_KAFKA_BOOTSTRAP}", description = "Kafka bootstrap servers (env OTAFLOW_KAFKA_BOOTSTRAP).")
     String kafka;
 
-    @Option(names = "--schema-registry", description = "Schema registry URL.")
+    @Option(names = "--schema-registry", defaultValue = "${env:OTAFLOW_SCHEMA_REGISTRY_URL}",
+            description = "Schema registry URL (env OTAFLOW_SCHEMA_REGISTRY_URL).")
     String schemaRegistry;
+
+    @Option(names = "--topic-prefix", defaultValue = "${env:OTAFLOW_TOPIC_PREFIX}",
+            description = "Prefix of otaflow's topic names (default otaflow; env OTAFLOW_TOPIC_PREFIX).")
+    String topicPrefix;
 
     private Endpoints endpoints;
 
@@ -50,13 +57,21 @@ final class PlatformOptions {
         return endpoints() == null ? null : endpoints().kubernetes();
     }
 
-    /** Puts Kafka and the registry, where known, into a service's settings under its own keys. */
-    void into(Map<String, Object> settings, String kafkaKey, String registryKey) {
+    /** The topic prefix given, else otaflow's default. */
+    String topicPrefix() {
+        return topicPrefix != null && !topicPrefix.isBlank() ? topicPrefix : io.otaflow.schemas.topics.TopicCatalog.DEFAULT_PREFIX;
+    }
+
+    /** Puts Kafka, the registry and the topic prefix, where given, into a service's settings under its own keys. */
+    void into(Map<String, Object> settings, String kafkaKey, String registryKey, String prefixKey) {
         if (kafka() != null) {
             settings.put(kafkaKey, kafka());
         }
         if (schemaRegistry() != null) {
             settings.put(registryKey, schemaRegistry());
+        }
+        if (topicPrefix != null && !topicPrefix.isBlank()) {
+            settings.put(prefixKey, topicPrefix);
         }
     }
 }

@@ -48,7 +48,7 @@ final class TopicsCommand implements Callable<Integer> {
         boolean json = connection.json();
         connection.checkKafka();
         if (create) {
-            TopicAdmin.Result result = TopicAdmin.ensureTopics(connection.kafka(), new TopicCatalog(connection.prefix, partitions), replicationFactor);
+            TopicAdmin.Result result = TopicAdmin.ensureTopics(connection.kafka(), new TopicCatalog(connection.topics().prefix(), partitions), replicationFactor);
             spec.commandLine().getOut().println("topics: " + result);
         }
         Properties props = new Properties();

@@ -1,6 +1,9 @@
 package io.otaflow.cli;
 
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.otaflow.cli.ops.OpsServer;
 import io.otaflow.topology.TopologyApp;
+import org.apache.kafka.streams.KafkaStreams;
 import io.otaflow.topology.TopologyConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,7 +28,8 @@ final class TopologyCommand implements Callable<Integer> {
     @Mixin
     PlatformOptions platform;
 
-
+    @Mixin
+    OpsOptions ops;
 
     @Option(names = "--state-dir", description = "Local state directory.")
     Path stateDir;
@@ -36,15 +40,29 @@ final class TopologyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> overrides = new HashMap<>(settings);
-        platform.into(overrides, TopologyConfig.KAFKA_BOOTSTRAP, TopologyConfig.SCHEMA_REGISTRY);
+        platform.into(overrides, TopologyConfig.KAFKA_BOOTSTRAP, TopologyConfig.SCHEMA_REGISTRY, TopologyConfig.TOPIC_PREFIX);
         if (stateDir != null) {
             overrides.put(TopologyConfig.STATE_DIR, stateDir.toString());
         }
-        TopologyApp app = new TopologyApp(TopologyConfig.fromEnvironment(System.getenv(), overrides)).start();
-        UntilStopped stopped = UntilStopped.closing(app, "topology");
+        TopologyApp app = new TopologyApp(TopologyConfig.fromEnvironment(System.getenv(), overrides));
+        OpsServer opsServer = ops.start();
+        new KafkaStreamsMetrics(app.streams()).bindTo(opsServer.registry());
+        opsServer.health(() -> health(app.streams().state()));
+        UntilStopped stopped = UntilStopped.closing(() -> {
+            app.close();
+            opsServer.close();
+        }, "topology");
+        app.start();
         spec.commandLine().getOut().println("topology running. Press Ctrl-C to stop.");
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;
+    }
+
+    /** Rebalancing is normal; an application that has failed or stopped needs a restart. */
+    static OpsServer.Health health(KafkaStreams.State state) {
+        boolean live = state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
+                && state != KafkaStreams.State.NOT_RUNNING;
+        return new OpsServer.Health(live, state == KafkaStreams.State.RUNNING, "Kafka Streams is " + state);
     }
 }

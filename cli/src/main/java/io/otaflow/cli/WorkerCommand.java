@@ -1,6 +1,8 @@
 package io.otaflow.cli;
 
+import io.otaflow.cli.ops.OpsServer;
 import io.otaflow.flasher.FlasherWorker;
+import io.otaflow.flasher.FlasherWorkerConfig;
 import io.otaflow.flasher.FlasherWorkerMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,33 +28,44 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     PlatformOptions platform;
 
+    @Mixin
+    OpsOptions ops;
 
-
-    @Option(names = "--trusted-key", description = "Base64 Ed25519 public key trusted to sign images (repeatable).")
+    @Option(names = "--trusted-key", description = "Base64 Ed25519 public key trusted to sign images (repeatable; env OTAFLOW_FLASHER_TRUSTED_KEYS, comma-separated).")
     List<String> trustedKeys = new ArrayList<>();
 
     @Option(names = "--allow-unsigned", description = "Development only: flash images without a signature.")
-    boolean allowUnsigned;
+    Boolean allowUnsigned;
 
-    @Option(names = "--concurrency", defaultValue = "1000", description = "Most flashes at once (default: ${DEFAULT-VALUE}).")
-    int concurrency;
+    @Option(names = "--concurrency", description = "Most flashes at once (default 1000; env OTAFLOW_FLASHER_CONCURRENCY).")
+    Integer concurrency;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any other worker setting (see flasher-workers/README.md).")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any other worker setting, by its otaflow.flasher.* key (see flasher-workers/README.md).")
     Map<String, String> settings = new HashMap<>();
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> located = new HashMap<>();
-        platform.into(located, "kafka", "registry");
-        Map<String, String> values = new HashMap<>(settings);
-        located.forEach((key, value) -> values.put(key, value.toString()));
-        for (int i = 0; i < trustedKeys.size(); i++) {
-            values.put("trusted-key." + i, trustedKeys.get(i));
+        Map<String, Object> overrides = new HashMap<>(settings);
+        platform.into(overrides, FlasherWorkerConfig.KAFKA_BOOTSTRAP, FlasherWorkerConfig.SCHEMA_REGISTRY, FlasherWorkerConfig.TOPIC_PREFIX);
+        if (!trustedKeys.isEmpty()) {
+            overrides.put(FlasherWorkerConfig.TRUSTED_KEYS, String.join(",", trustedKeys));
         }
-        values.put("allow-unsigned", String.valueOf(allowUnsigned));
-        values.put("concurrency", String.valueOf(concurrency));
-        FlasherWorker worker = FlasherWorkerMain.start(values);
-        UntilStopped stopped = UntilStopped.closing(worker, "worker");
+        if (allowUnsigned != null) {
+            overrides.put(FlasherWorkerConfig.ALLOW_UNSIGNED, allowUnsigned.toString());
+        }
+        if (concurrency != null) {
+            overrides.put(FlasherWorkerConfig.CONCURRENCY, concurrency.toString());
+        }
+        FlasherWorkerConfig config = FlasherWorkerConfig.fromEnvironment(System.getenv(), overrides);
+        OpsServer opsServer = ops.start();
+        FlasherWorker worker = FlasherWorkerMain.start(config, opsServer.registry());
+        opsServer.health(() -> worker.polling()
+                ? OpsServer.Health.up(worker.inFlight() + " flashes in flight")
+                : new OpsServer.Health(false, false, "the consumer loop has stopped"));
+        UntilStopped stopped = UntilStopped.closing(() -> {
+            worker.close();
+            opsServer.close();
+        }, "worker");
         spec.commandLine().getOut().println("flasher worker running. Press Ctrl-C to stop.");
         spec.commandLine().getOut().flush();
         stopped.await();

@@ -101,7 +101,12 @@ public final class FlasherWorker implements AutoCloseable {
         this.slots = new Semaphore(maxConcurrent);
         this.clock = clock;
         this.meters = meters;
-        this.durations = Timer.builder("otaflow.flasher.flash.duration").register(meters);
+        // A histogram, so dashboards can take quantiles across all workers.
+        this.durations = Timer.builder("otaflow.flasher.flash.duration").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofSeconds(1)).maximumExpectedValue(Duration.ofMinutes(15)).register(meters);
+        for (FlashPhase result : java.util.List.of(FlashPhase.SUCCEEDED, FlashPhase.FAILED, FlashPhase.SKIPPED)) {
+            outcomes(result); // present at zero, so rates start from the first scrape
+        }
         meters.gauge("otaflow.flasher.in.flight", inFlight);
     }
 
@@ -190,7 +195,7 @@ public final class FlasherWorker implements AutoCloseable {
                 return; // interrupted: redelivered, the next owner ends it
             }
             producer.flush(); // the terminal event is durable before the offset moves past it
-            Counter.builder("otaflow.flasher.flashes.total").tag("result", terminal.getPhase().name()).register(meters).increment();
+            outcomes(terminal.getPhase()).increment();
             done = true;
         } finally {
             inFlight.decrementAndGet();
@@ -235,6 +240,15 @@ public final class FlasherWorker implements AutoCloseable {
                 log.warn("offset commit failed (will retry): {}", e.toString());
             }
         }
+    }
+
+    private Counter outcomes(FlashPhase result) {
+        return Counter.builder("otaflow.flasher.flashes.total").tag("result", result.name()).register(meters);
+    }
+
+    /** False once the consumer loop has ended (stopped, or failed): the worker takes no more commands. */
+    public boolean polling() {
+        return loop != null && loop.isAlive() && running_;
     }
 
     public int inFlight() {

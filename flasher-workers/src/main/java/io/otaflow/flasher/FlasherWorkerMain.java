@@ -1,5 +1,6 @@
 package io.otaflow.flasher;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import io.otaflow.schemas.topics.TopicCatalog;
@@ -15,12 +16,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs a flasher worker until stopped. Arguments are {@code key=value}: {@code kafka},
- * {@code registry}, {@code prefix} (default otaflow), {@code group} (default otaflow-flasher),
- * {@code concurrency} (default 1000), {@code cache} (default a temporary folder),
- * {@code trusted-key} (base64 Ed25519 public key; repeatable as trusted-key.N),
- * {@code allow-unsigned} (development only), {@code post-connect-pause-ms} (default 1000),
- * {@code session-timeout-ms}.
+ * Runs a flasher worker until stopped, configured by {@link FlasherWorkerConfig}: the environment
+ * ({@code OTAFLOW_FLASHER_*}) and {@code key=value} arguments with the config's keys.
  */
 public final class FlasherWorkerMain {
     private FlasherWorkerMain() {
@@ -36,7 +33,7 @@ public final class FlasherWorkerMain {
             }
             settings.put(arg.substring(0, eq), arg.substring(eq + 1));
         }
-        FlasherWorker worker = start(settings);
+        FlasherWorker worker = start(FlasherWorkerConfig.fromEnvironment(System.getenv(), settings), new SimpleMeterRegistry());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
@@ -45,39 +42,32 @@ public final class FlasherWorkerMain {
         stopped.await();
     }
 
-    public static FlasherWorker start(Map<String, String> settings) throws Exception {
-        String kafka = required(settings, "kafka");
-        SchemaRegistryClient registry = new SchemaRegistryClient(required(settings, "registry"));
-        TopicCatalog topics = new TopicCatalog(settings.getOrDefault("prefix", TopicCatalog.DEFAULT_PREFIX), TopicCatalog.DEFAULT_PARTITIONS);
-        List<java.security.PublicKey> keys = new ArrayList<>();
-        settings.forEach((key, value) -> {
-            if (key.equals("trusted-key") || key.startsWith("trusted-key.")) {
-                keys.add(ArtifactStore.ed25519PublicKey(value));
-            }
-        });
-        Path cache = settings.containsKey("cache") ? Path.of(settings.get("cache"))
-                : java.nio.file.Files.createTempDirectory("otaflow-flasher-cache");
-        ArtifactStore artifacts = new ArtifactStore(cache, keys, Boolean.parseBoolean(settings.getOrDefault("allow-unsigned", "false")));
-        FlashJob.Settings jobSettings = FlashJob.Settings.DEFAULTS.withPostConnectPause(
-                Duration.ofMillis(Long.parseLong(settings.getOrDefault("post-connect-pause-ms", "1000"))));
-        DesiredGenerations generations = new DesiredGenerations(kafka, registry, topics).start();
-        FlashJob job = new FlashJob(artifacts, jobSettings, settings.getOrDefault("worker", "flasher-" + ProcessHandle.current().pid()),
-                HttpClient.newHttpClient(), Clock.systemUTC()).withGenerations(generations);
-        Map<String, Object> consumer = new HashMap<>();
-        if (settings.containsKey("session-timeout-ms")) {
-            consumer.put("session.timeout.ms", settings.get("session-timeout-ms"));
-            consumer.put("heartbeat.interval.ms", "1000");
-        }
-        return new FlasherWorker(kafka, settings.getOrDefault("group", "otaflow-flasher"), registry, topics, job,
-                Integer.parseInt(settings.getOrDefault("concurrency", "1000")), new SimpleMeterRegistry(), Clock.systemUTC(), consumer)
-                .alsoClosing(generations).start();
+    /** Starts a worker from explicit settings only (tests, the demo), ignoring the environment. */
+    public static FlasherWorker start(Map<String, ?> settings) throws Exception {
+        return start(new FlasherWorkerConfig(settings), new SimpleMeterRegistry());
     }
 
-    private static String required(Map<String, String> settings, String key) {
-        String value = settings.get(key);
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("setting '" + key + "' is required");
+    public static FlasherWorker start(FlasherWorkerConfig config, MeterRegistry meters) throws Exception {
+        String kafka = config.getString(FlasherWorkerConfig.KAFKA_BOOTSTRAP);
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.getString(FlasherWorkerConfig.SCHEMA_REGISTRY));
+        TopicCatalog topics = new TopicCatalog(config.getString(FlasherWorkerConfig.TOPIC_PREFIX), TopicCatalog.DEFAULT_PARTITIONS);
+        List<java.security.PublicKey> keys = new ArrayList<>();
+        for (String key : config.getList(FlasherWorkerConfig.TRUSTED_KEYS)) {
+            keys.add(ArtifactStore.ed25519PublicKey(key.trim()));
         }
-        return value;
+        String cacheDir = config.getString(FlasherWorkerConfig.CACHE_DIR);
+        Path cache = !cacheDir.isBlank() ? Path.of(cacheDir) : java.nio.file.Files.createTempDirectory("otaflow-flasher-cache");
+        ArtifactStore artifacts = new ArtifactStore(cache, keys, config.getBoolean(FlasherWorkerConfig.ALLOW_UNSIGNED));
+        FlashJob.Settings jobSettings = FlashJob.Settings.DEFAULTS.withPostConnectPause(
+                Duration.ofMillis(config.getLong(FlasherWorkerConfig.POST_CONNECT_PAUSE_MS)));
+        DesiredGenerations generations = new DesiredGenerations(kafka, registry, topics).start();
+        FlashJob job = new FlashJob(artifacts, jobSettings, config.workerId(), HttpClient.newHttpClient(), Clock.systemUTC())
+                .withGenerations(generations);
+        int sessionTimeout = config.getInt(FlasherWorkerConfig.SESSION_TIMEOUT_MS);
+        Map<String, Object> consumer = Map.of("session.timeout.ms", sessionTimeout,
+                "heartbeat.interval.ms", Math.max(500, Math.min(3000, sessionTimeout / 3)));
+        return new FlasherWorker(kafka, config.getString(FlasherWorkerConfig.GROUP_ID), registry, topics, job,
+                config.getInt(FlasherWorkerConfig.CONCURRENCY), meters, Clock.systemUTC(), consumer)
+                .alsoClosing(generations).start();
     }
 }

@@ -91,9 +91,11 @@ class WorkerHandoverIT {
                 producer.send(new ProducerRecord<>(topics.flashCommands().name(), device.id(), command)).get();
             }
 
-            List<String> settings = List.of("kafka=" + stack.endpoints().kafka(), "registry=" + stack.endpoints().schemaRegistry(),
-                    "prefix=" + run, "group=" + run, "allow-unsigned=true", "post-connect-pause-ms=0", "session-timeout-ms=6000",
-                    "cache=" + work.resolve("cache-a"), "worker=worker-a");
+            List<String> settings = List.of(FlasherWorkerConfig.KAFKA_BOOTSTRAP + "=" + stack.endpoints().kafka(),
+                    FlasherWorkerConfig.SCHEMA_REGISTRY + "=" + stack.endpoints().schemaRegistry(), FlasherWorkerConfig.TOPIC_PREFIX + "=" + run,
+                    FlasherWorkerConfig.GROUP_ID + "=" + run, FlasherWorkerConfig.ALLOW_UNSIGNED + "=true",
+                    FlasherWorkerConfig.POST_CONNECT_PAUSE_MS + "=0", FlasherWorkerConfig.SESSION_TIMEOUT_MS + "=6000",
+                    FlasherWorkerConfig.CACHE_DIR + "=" + work.resolve("cache-a"), FlasherWorkerConfig.WORKER_ID + "=worker-a");
             List<String> commandLine = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
                     System.getProperty("java.class.path"), FlasherWorkerMain.class.getName()));
             commandLine.addAll(settings);
@@ -116,9 +118,11 @@ class WorkerHandoverIT {
                 workerA.waitFor(30, TimeUnit.SECONDS);
                 assertThat(device.mode()).as("left in its bootloader, half written").isEqualTo(SimulatedDevice.Mode.BOOTLOADER);
 
-                workerB = FlasherWorkerMain.start(Map.of("kafka", stack.endpoints().kafka(), "registry", stack.endpoints().schemaRegistry(),
-                        "prefix", run, "group", run, "allow-unsigned", "true", "post-connect-pause-ms", "0", "session-timeout-ms", "6000",
-                        "cache", work.resolve("cache-b").toString(), "worker", "worker-b"));
+                workerB = FlasherWorkerMain.start(Map.of(FlasherWorkerConfig.KAFKA_BOOTSTRAP, stack.endpoints().kafka(),
+                        FlasherWorkerConfig.SCHEMA_REGISTRY, stack.endpoints().schemaRegistry(), FlasherWorkerConfig.TOPIC_PREFIX, run,
+                        FlasherWorkerConfig.GROUP_ID, run, FlasherWorkerConfig.ALLOW_UNSIGNED, "true", FlasherWorkerConfig.POST_CONNECT_PAUSE_MS, "0",
+                        FlasherWorkerConfig.SESSION_TIMEOUT_MS, "6000", FlasherWorkerConfig.CACHE_DIR, work.resolve("cache-b").toString(),
+                        FlasherWorkerConfig.WORKER_ID, "worker-b"));
                 await().atMost(Duration.ofSeconds(90)).until(() -> {
                     observer.poll(Duration.ofMillis(200)).forEach(r -> progress.add(r.value()));
                     return progress.stream().anyMatch(FlashProgress::getTerminal);

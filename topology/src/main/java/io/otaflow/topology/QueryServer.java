@@ -44,8 +44,13 @@ public final class QueryServer implements AutoCloseable {
 
     /** Binds first, so that the address can be given to Kafka Streams as {@code application.server}. */
     public QueryServer(InetSocketAddress address) throws IOException {
+        this(address, address.getHostString());
+    }
+
+    /** @param advertisedHost how other instances reach this one (a Pod's IP while binding 0.0.0.0) */
+    public QueryServer(InetSocketAddress address, String advertisedHost) throws IOException {
         this.server = HttpServer.create(address, 64);
-        this.self = new HostInfo(address.getHostString(), server.getAddress().getPort());
+        this.self = new HostInfo(advertisedHost, server.getAddress().getPort());
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
     }

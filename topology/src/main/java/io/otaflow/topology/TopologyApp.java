@@ -22,8 +22,9 @@ public final class TopologyApp implements AutoCloseable {
     public TopologyApp(TopologyConfig config) {
         this.config = config;
         try {
+            String advertised = config.getString(TopologyConfig.HTTP_ADVERTISED_HOST);
             this.queries = new QueryServer(new java.net.InetSocketAddress(config.getString(TopologyConfig.HTTP_HOST),
-                    config.getInt(TopologyConfig.HTTP_PORT)));
+                    config.getInt(TopologyConfig.HTTP_PORT)), advertised.isBlank() ? config.getString(TopologyConfig.HTTP_HOST) : advertised);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot bind the query endpoint", e);
         }

@@ -23,6 +23,7 @@ public final class TopologyConfig extends AbstractConfig {
     public static final String GATE_INTERVAL_MS = "otaflow.topology.gate.interval.ms";
     public static final String HTTP_PORT = "otaflow.topology.http.port";
     public static final String HTTP_HOST = "otaflow.topology.http.host";
+    public static final String HTTP_ADVERTISED_HOST = "otaflow.topology.http.advertised.host";
     public static final String STREAMS_PREFIX = "otaflow.topology.streams.";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -35,7 +36,10 @@ public final class TopologyConfig extends AbstractConfig {
                     "Where Kafka Streams keeps its local state (RocksDB).")
             .define(GATE_INTERVAL_MS, Type.LONG, 1000L, ConfigDef.Range.between(10, 60_000), Importance.LOW,
                     "How often the rollout gate re-evaluates every Configuration (deadlines, backoff, rate, soak).")
-            .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.LOW, "Address of the interactive-query HTTP endpoint.")
+            .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.LOW, "Address the interactive-query HTTP endpoint binds.")
+            .define(HTTP_ADVERTISED_HOST, Type.STRING, "", Importance.LOW,
+                    "Address other instances use to reach this one's queries (application.server); default the bound address. "
+                            + "In a Pod: its IP, while the endpoint binds 0.0.0.0.")
             .define(HTTP_PORT, Type.INT, 0, ConfigDef.Range.between(0, 65535), Importance.LOW,
                     "Port of the interactive-query HTTP endpoint (0: a free one; -1 is not allowed).");
 

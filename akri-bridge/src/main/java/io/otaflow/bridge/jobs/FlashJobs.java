@@ -54,7 +54,8 @@ public final class FlashJobs implements AutoCloseable {
     public static final String DEVICE_ID_ANNOTATION = "otaflow.io/device-id";
 
     /** What the Jobs look like. */
-    public record Settings(String namespace, String image, String serviceAccount, List<String> flashArgs, int ttlSeconds) {
+    public record Settings(String namespace, String image, String serviceAccount, List<String> flashArgs, List<String> envConfigMaps,
+                           int ttlSeconds) {
     }
 
     private final KubernetesClient client;
@@ -184,12 +185,34 @@ public final class FlashJobs implements AutoCloseable {
                         .withNewSpec()
                             .withRestartPolicy("Never")
                             .withServiceAccountName(settings.serviceAccount().isBlank() ? null : settings.serviceAccount())
+                            .withAutomountServiceAccountToken(false) // a flash needs no Kubernetes API
+                            // Meets the restricted Pod Security Standard, as every otaflow Pod.
+                            .withNewSecurityContext()
+                                .withRunAsNonRoot(true)
+                                .withRunAsUser(65532L)
+                                .withRunAsGroup(65532L)
+                                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                            .endSecurityContext()
                             .addNewContainer()
                                 .withName("flash")
                                 .withImage(settings.image())
                                 .withArgs(args)
                                 .addNewEnv().withName(COMMAND_ENV).withValue(avroJson(command)).endEnv()
+                                .withEnvFrom(settings.envConfigMaps().stream().map(name -> new io.fabric8.kubernetes.api.model.EnvFromSourceBuilder()
+                                        .withNewConfigMapRef().withName(name).endConfigMapRef().build()).toList())
+                                .withNewResources()
+                                    .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("50m"))
+                                    .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi"))
+                                    .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("512Mi"))
+                                .endResources()
+                                .withNewSecurityContext()
+                                    .withAllowPrivilegeEscalation(false)
+                                    .withReadOnlyRootFilesystem(true)
+                                    .withNewCapabilities().addToDrop("ALL").endCapabilities()
+                                .endSecurityContext()
+                                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
                             .endContainer()
+                            .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
                         .endSpec()
                     .endTemplate()
                 .endSpec()

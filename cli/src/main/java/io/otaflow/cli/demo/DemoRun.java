@@ -13,6 +13,7 @@ import io.otaflow.connectors.discovery.DiscoveryHandler;
 import io.otaflow.connectors.discovery.DiscoveryHandlerConfig;
 import io.otaflow.devstack.DevStack;
 import io.otaflow.flasher.FlasherWorker;
+import io.otaflow.flasher.FlasherWorkerConfig;
 import io.otaflow.flasher.FlasherWorkerMain;
 import io.otaflow.picowota.AppImage;
 import io.otaflow.picowota.BinaryInfo;
@@ -131,9 +132,10 @@ public final class DemoRun implements AutoCloseable {
                 TopologyConfig.STATE_DIR, Files.createDirectories(options.workDir().resolve("streams")).toString(),
                 TopologyConfig.GATE_INTERVAL_MS, "250"))).start());
         for (String worker : List.of("flasher-1", "flasher-2")) {
-            FlasherWorker flasher = FlasherWorkerMain.start(Map.of("kafka", kafka, "registry", stack.endpoints().schemaRegistry(),
-                    "trusted-key", trustedKey, "worker", worker, "post-connect-pause-ms", "100",
-                    "cache", Files.createDirectories(options.workDir().resolve(worker)).toString()));
+            FlasherWorker flasher = FlasherWorkerMain.start(Map.of(FlasherWorkerConfig.KAFKA_BOOTSTRAP, kafka,
+                    FlasherWorkerConfig.SCHEMA_REGISTRY, stack.endpoints().schemaRegistry(), FlasherWorkerConfig.TRUSTED_KEYS, trustedKey,
+                    FlasherWorkerConfig.WORKER_ID, worker, FlasherWorkerConfig.POST_CONNECT_PAUSE_MS, "100",
+                    FlasherWorkerConfig.CACHE_DIR, Files.createDirectories(options.workDir().resolve(worker)).toString()));
             started.add(flasher);
         }
         Map<String, Object> bridgeConfig = new HashMap<>();
