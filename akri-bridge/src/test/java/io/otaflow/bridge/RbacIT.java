@@ -43,9 +43,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Every request the bridge sends to the API server, recorded below the fabric8 client, must be
- * allowed by deploy/rbac/akri-bridge.yaml, and every verb granted there must be used: the rules
- * are exactly what the bridge needs. The scenario drives every path that calls the API: leader
- * election, CRD detection, informers, status in both modes, and Job mode.
+ * allowed by the RBAC that deploy/ grants for its mode (base/akri-bridge/rbac.yaml, plus
+ * components/flash-jobs or components/akri-stock-crds), and every verb granted there must be
+ * used: the rules are exactly what the bridge needs. Each mode drives every path that calls the
+ * API: leader election, CRD detection, informers, status, and Jobs.
  */
 @ExtendWith(SharedDevStack.class)
 class RbacIT {
@@ -86,20 +87,34 @@ class RbacIT {
         }
     }
 
+    private static final Path DEPLOY = Path.of("..", "deploy");
+
     @Test
-    void theRbacRulesAllowEveryCallTheBridgeMakesAndNothingMore(DevStack stack, @TempDir Path dir) throws Exception {
+    void withOtaflowsCrdsTheBaseRulesAreExactlyWhatTheBridgeUses(DevStack stack, @TempDir Path dir) throws Exception {
+        List<Path> files = List.of(DEPLOY.resolve("base/akri-bridge/rbac.yaml"));
+        check(stack, dir, "default", Map.of(), files, files);
+    }
+
+    @Test
+    void jobModeNeedsExactlyTheFlashJobsComponentsRulesMore(DevStack stack, @TempDir Path dir) throws Exception {
+        List<Path> files = List.of(DEPLOY.resolve("base/akri-bridge/rbac.yaml"), DEPLOY.resolve("components/flash-jobs/rbac.yaml"));
+        check(stack, dir, "jobs", Map.of(BridgeConfig.JOB_MODE, true), files, files);
+    }
+
+    @Test
+    void withAkrisStockCrdsTheAnnotationRuleIsNeededAndUsed(DevStack stack, @TempDir Path dir) throws Exception {
+        // Forced here (the shared API has otaflow's CRDs), so the CRD lookup and /status patches of the base go unused;
+        // on a stock cluster the bridge still looks the CRD up, and /status patches are refused there anyway.
+        check(stack, dir, "annotations", Map.of(BridgeConfig.STATUS_MODE, "annotations"),
+                List.of(DEPLOY.resolve("base/akri-bridge/rbac.yaml"), DEPLOY.resolve("components/akri-stock-crds/rbac.yaml")),
+                List.of(DEPLOY.resolve("components/akri-stock-crds/rbac.yaml")));
+    }
+
+    /** Runs the bridge in one mode, recording its calls, against the rules the deploy files grant for that mode. */
+    private static void check(DevStack stack, Path dir, String mode, Map<String, Object> settings, List<Path> rbacFiles,
+                              List<Path> allUsed) throws Exception {
         Recorder recorder = new Recorder();
-        List<PolicyRule> rules = new ArrayList<>();
-        try (KubernetesClient reader = stack.kubernetes().newClient();
-             InputStream in = Files.newInputStream(Path.of("..", "deploy", "rbac", "akri-bridge.yaml"))) {
-            for (HasMetadata item : reader.load(in).items()) {
-                if (item instanceof ClusterRole role) {
-                    rules.addAll(role.getRules());
-                } else if (item instanceof Role role) {
-                    rules.addAll(role.getRules());
-                }
-            }
-        }
+        List<PolicyRule> rules = rules(stack, rbacFiles);
         assertThat(rules).isNotEmpty();
 
         try (BridgeFixture fixture = new BridgeFixture(stack, () -> new KubernetesClientBuilder()
@@ -109,19 +124,19 @@ class RbacIT {
             byte[] bytes = "blink 1.1.0".getBytes(StandardCharsets.UTF_8);
             Path image = Files.write(dir.resolve("blink.bin"), bytes);
             String sha = ConfigurationsIT.sha256(bytes);
-
-            // Subresource mode with Job mode.
-            AkriBridge bridge = fixture.leadingBridge(Map.of(BridgeConfig.JOB_MODE, true, BridgeConfig.JOB_NAMESPACE, fixture.namespace));
-            exercise(fixture, "one", image, sha);
-            bridge.close();
-
-            // Annotation mode, as on a cluster with Akri's stock CRDs.
-            fixture.leadingBridge(Map.of(BridgeConfig.STATUS_MODE, "annotations", BridgeConfig.IDENTITY, "annotations"));
-            exercise(fixture, "two", image, sha);
-            await().atMost(Duration.ofSeconds(20)).until(() -> {
-                var instance = fixture.get(Akri.INSTANCE, "picow-blink-two");
-                return instance.getMetadata().getAnnotations() != null && instance.getMetadata().getAnnotations().containsKey(StatusMode.ANNOTATION);
-            });
+            Map<String, Object> all = new java.util.HashMap<>(settings);
+            all.put(BridgeConfig.IDENTITY, mode);
+            if (settings.containsKey(BridgeConfig.JOB_MODE)) {
+                all.put(BridgeConfig.JOB_NAMESPACE, fixture.namespace);
+            }
+            fixture.leadingBridge(all);
+            exercise(fixture, mode, image, sha);
+            if (mode.equals("annotations")) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> {
+                    var instance = fixture.get(Akri.INSTANCE, "picow-blink-" + mode);
+                    return instance.getMetadata().getAnnotations() != null && instance.getMetadata().getAnnotations().containsKey(StatusMode.ANNOTATION);
+                });
+            }
         }
 
         Set<String> denied = new TreeSet<>();
@@ -139,17 +154,35 @@ class RbacIT {
             }
         }
         Set<String> granted = new TreeSet<>();
-        for (PolicyRule rule : rules) {
+        for (PolicyRule rule : rules(stack, allUsed)) {
             for (String resource : rule.getResources()) {
                 for (String verb : rule.getVerbs()) {
                     granted.add(grant(rule, resource, verb));
                 }
             }
         }
-        System.out.println("bridge API calls: " + new TreeSet<>(recorder.calls.stream().map(Call::toString).toList()));
-        assertThat(denied).as("calls the RBAC rules do not allow").isEmpty();
+        System.out.println("bridge API calls (" + mode + "): " + new TreeSet<>(recorder.calls.stream().map(Call::toString).toList()));
+        assertThat(denied).as("calls the RBAC rules of " + rbacFiles + " do not allow").isEmpty();
         granted.removeAll(used);
-        assertThat(granted).as("grants the bridge never uses").isEmpty();
+        assertThat(granted).as("grants of " + allUsed + " the bridge never uses in " + mode + " mode").isEmpty();
+    }
+
+    private static List<PolicyRule> rules(DevStack stack, List<Path> files) throws Exception {
+        List<PolicyRule> rules = new ArrayList<>();
+        try (KubernetesClient reader = stack.kubernetes().newClient()) {
+            for (Path file : files) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    for (HasMetadata item : reader.load(in).items()) {
+                        if (item instanceof ClusterRole role) {
+                            rules.addAll(role.getRules());
+                        } else if (item instanceof Role role) {
+                            rules.addAll(role.getRules());
+                        }
+                    }
+                }
+            }
+        }
+        return rules;
     }
 
     private static void exercise(BridgeFixture fixture, String suffix, Path image, String sha) {
