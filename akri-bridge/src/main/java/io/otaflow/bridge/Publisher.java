@@ -1,5 +1,6 @@
 package io.otaflow.bridge;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.DeadLetter;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.DeviceReport;
@@ -40,6 +41,7 @@ public final class Publisher implements AutoCloseable {
     public Publisher(String bootstrapServers, SchemaRegistry registry, TopicCatalog topics) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);

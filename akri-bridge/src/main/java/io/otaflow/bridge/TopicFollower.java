@@ -1,5 +1,6 @@
 package io.otaflow.bridge;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.FlashProgress;
@@ -65,6 +66,7 @@ final class TopicFollower implements AutoCloseable {
     TopicFollower(String bootstrapServers, SchemaRegistry registry, TopicCatalog topics, Handler handler, Publisher publisher) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "otaflow-akri-bridge-follower");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -1,5 +1,6 @@
 package io.otaflow.cli;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Where the operator commands find otaflow: {@code --platform} (the endpoints file of
  * {@code otaflow up} or {@code otaflow demo --keep-running}), or {@code --kafka} and
- * {@code --schema-registry} (also {@code OTAFLOW_KAFKA}, {@code OTAFLOW_SCHEMA_REGISTRY}); the
+ * {@code --schema-registry} (also {@code OTAFLOW_KAFKA_BOOTSTRAP}, {@code OTAFLOW_SCHEMA_REGISTRY_URL}); the
  * cluster from the platform file or the usual kubeconfig. Unreachable servers are a clear error
  * within seconds, not a hang.
  */
@@ -87,6 +88,7 @@ final class Connection {
     void checkKafka() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka());
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 8000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         try (Admin admin = Admin.create(props)) {
@@ -101,6 +103,7 @@ final class Connection {
         checkKafka();
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka());
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         Map<String, V> table = new LinkedHashMap<>();

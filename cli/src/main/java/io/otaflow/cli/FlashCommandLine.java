@@ -1,5 +1,6 @@
 package io.otaflow.cli;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.flasher.ArtifactStore;
 import io.otaflow.flasher.FlashJob;
 import io.otaflow.schemas.FirmwareImage;
@@ -98,6 +99,7 @@ final class FlashCommandLine implements Callable<Integer> {
             }
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            props.putAll(KafkaClientSecurity.fromEnvironment());
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             producer = new KafkaProducer<>(props, new StringSerializer(), new AvroSerializer<>(new SchemaRegistryClient(schemaRegistry), false));
         }

@@ -1,5 +1,6 @@
 package io.otaflow.cli;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -198,6 +199,7 @@ final class RolloutCommand {
         SchemaRegistryClient registry = connection.registry();
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.kafka());
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         try (KafkaProducer<String, GenericContainer> producer = new KafkaProducer<>(props, new StringSerializer(),

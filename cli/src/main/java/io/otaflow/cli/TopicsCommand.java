@@ -1,5 +1,6 @@
 package io.otaflow.cli;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.topics.Topic;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -53,6 +54,7 @@ final class TopicsCommand implements Callable<Integer> {
         }
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, connection.kafka());
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         List<Map<String, Object>> rows = new ArrayList<>();
         try (Admin admin = Admin.create(props)) {
             List<String> names = connection.topics().all().stream().map(Topic::name).toList();

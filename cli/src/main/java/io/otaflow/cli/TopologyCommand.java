@@ -59,10 +59,15 @@ final class TopologyCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Rebalancing is normal; an application that has failed or stopped needs a restart. */
+    /**
+     * Rebalancing is normal and ready: every instance rebalances at once when one joins or
+     * leaves, and unready instances would empty the Service and block drains. An application
+     * that has failed or stopped needs a restart.
+     */
     static OpsServer.Health health(KafkaStreams.State state) {
         boolean live = state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
                 && state != KafkaStreams.State.NOT_RUNNING;
-        return new OpsServer.Health(live, state == KafkaStreams.State.RUNNING, "Kafka Streams is " + state);
+        boolean ready = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+        return new OpsServer.Health(live, ready, "Kafka Streams is " + state);
     }
 }

@@ -186,11 +186,22 @@ class OverlaysTest {
             for (KafkaNodePool pool : m.all(KafkaNodePool.class)) {
                 assertThat(pool.getMetadata().getLabels()).containsEntry("strimzi.io/cluster", kafka.getMetadata().getName());
             }
-            // Every otaflow namespace may reach the listener (Strimzi turns peers into its NetworkPolicy).
-            for (String namespace : OTAFLOW_NAMESPACES) {
-                assertThat(plain.getNetworkPolicyPeers()).as("listener peers admit otaflow Pods in " + namespace).anyMatch(peer ->
-                        peer.getNamespaceSelector() != null && namespace.equals(peer.getNamespaceSelector().getMatchLabels()
-                                .get("kubernetes.io/metadata.name")));
+            // Strimzi turns the listener's peers into its NetworkPolicy: otaflow's Pods in both namespaces
+            // (namespace AND Pod selector of one peer), Kafka Connect's Pods, and KEDA's operator when it scales.
+            for (Workload workload : m.workloads()) {
+                assertThat(plain.getNetworkPolicyPeers()).as("listener peers admit " + workload.id()).anyMatch(peer ->
+                        (peer.getNamespaceSelector() == null || workload.namespace().equals(peer.getNamespaceSelector().getMatchLabels()
+                                .get("kubernetes.io/metadata.name")))
+                                && (peer.getPodSelector() == null || matches(peer.getPodSelector(), workload.template().getMetadata().getLabels()))
+                                && (peer.getNamespaceSelector() != null || workload.namespace().equals(kafka.getMetadata().getNamespace())));
+            }
+            if (!m.all(KafkaConnect.class).isEmpty()) {
+                assertThat(plain.getNetworkPolicyPeers()).as("listener peers admit Kafka Connect").anyMatch(peer -> peer.getPodSelector() != null
+                        && "KafkaConnect".equals(peer.getPodSelector().getMatchLabels().get("strimzi.io/kind")));
+            }
+            if (!m.kind("ScaledObject").isEmpty()) {
+                assertThat(plain.getNetworkPolicyPeers()).as("listener peers admit KEDA's operator").anyMatch(peer -> peer.getNamespaceSelector() != null
+                        && "keda".equals(peer.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name")));
             }
         }
     }
@@ -252,6 +263,12 @@ class OverlaysTest {
                     }
                 }
                 for (EnvFromSource from : container.getEnvFrom()) {
+                    if (from.getSecretRef() != null) {
+                        // The user's Secret, not in the manifests: only the optional credentials one, whose keys the service checks at start.
+                        assertThat(from.getSecretRef().getName()).as(where + " Secret").isEqualTo("otaflow-kafka-credentials");
+                        assertThat(from.getSecretRef().getOptional()).as(where + " optional Secret").isTrue();
+                        continue;
+                    }
                     ConfigMap map = m.find(ConfigMap.class, workload.namespace(), from.getConfigMapRef().getName())
                             .orElseThrow(() -> new AssertionError(where + ": no ConfigMap " + from.getConfigMapRef().getName()
                                     + " in " + workload.namespace()));
@@ -278,11 +295,15 @@ class OverlaysTest {
         }
         assertThat(images).as(m.overlay() + ": otaflow's workloads run one image").hasSize(1);
         String image = images.iterator().next();
+        Map<String, String> declared = declaredImages(overlay);
+        assertThat(image).as(m.overlay() + ": the image its kustomization.yaml names (" + repository(service) + ")")
+                .isEqualTo(declared.get(repository(service)));
         assertThat(image).as("the image Jib builds (cli/pom.xml: " + service + ")").matches(".+/" + repository(service) + ":[\\w.-]+");
         String registryAndTag = image.replace("/" + repository(service) + ":", " ");
         for (KafkaConnect connect : m.all(KafkaConnect.class)) {
             assertThat(connect.getSpec().getImage()).as("KafkaConnect image: " + connectImage + " at the same registry and tag")
-                    .isEqualTo(registryAndTag.replace(" ", "/" + repository(connectImage) + ":"));
+                    .isEqualTo(registryAndTag.replace(" ", "/" + repository(connectImage) + ":"))
+                    .isEqualTo(declared.get(repository(connectImage)));
         }
         // Job mode runs flashes in the same image.
         for (Workload workload : m.workloads()) {
@@ -407,6 +428,15 @@ class OverlaysTest {
             });
         }
         for (PodMonitor monitor : m.all(PodMonitor.class)) {
+            String exporter = monitor.getSpec().getSelector().getMatchLabels().get("strimzi.io/name");
+            if (exporter != null) {
+                // Strimzi's Kafka Exporter, Pods the operator makes: the Kafka must have one, of that name.
+                Kafka kafka = single(m, Kafka.class);
+                assertThat(exporter).isEqualTo(kafka.getMetadata().getName() + "-kafka-exporter");
+                assertThat(kafka.getSpec().getKafkaExporter()).isNotNull();
+                assertThat(monitor.getSpec().getPodMetricsEndpoints()).allMatch(e -> e.getPort().equals("tcp-prometheus"));
+                continue;
+            }
             List<String> namespaces = monitor.getSpec().getNamespaceSelector().getMatchNames();
             List<Workload> pods = m.workloads().stream().filter(w -> namespaces.contains(w.namespace())
                     && matches(monitor.getSpec().getSelector(), w.template().getMetadata().getLabels())).toList();
@@ -414,12 +444,20 @@ class OverlaysTest {
             monitor.getSpec().getPodMetricsEndpoints().forEach(endpoint ->
                     pods.forEach(w -> assertThat(ports(w)).as("PodMonitor port on " + w.id()).contains(endpoint.getPort())));
         }
+        // Kafka Streams and the workers share work by partition: more replicas than partitions idle.
+        for (Workload workload : m.workloads()) {
+            if (workload.replicas() != null) {
+                assertThat(workload.replicas()).as(workload.id() + " replicas").isBetween(1, TopicCatalog.DEFAULT_PARTITIONS);
+            }
+        }
         TopicCatalog catalog = new TopicCatalog(m.platform().get("OTAFLOW_TOPIC_PREFIX"), 1);
         for (GenericKubernetesResource scaled : m.all(GenericKubernetesResource.class)) {
             JsonNode spec = new ObjectMapper().valueToTree(scaled.getAdditionalProperties().get("spec"));
             String target = spec.path("scaleTargetRef").path("name").asText();
             assertThat(m.find(io.fabric8.kubernetes.api.model.apps.Deployment.class, scaled.getMetadata().getNamespace(), target))
                     .as("ScaledObject target " + target).isPresent();
+            assertThat(m.find(io.fabric8.kubernetes.api.model.apps.Deployment.class, scaled.getMetadata().getNamespace(), target).orElseThrow()
+                    .getSpec().getReplicas()).as(target + " has no replicas: the autoscaler owns them, an apply must not reset them").isNull();
             assertThat(spec.path("maxReplicaCount").asInt()).as("no more workers than flash.commands partitions")
                     .isLessThanOrEqualTo(TopicCatalog.DEFAULT_PARTITIONS);
             for (JsonNode trigger : spec.path("triggers")) {
@@ -434,6 +472,8 @@ class OverlaysTest {
             String target = hpa.getSpec().getScaleTargetRef().getName();
             assertThat(m.find(io.fabric8.kubernetes.api.model.apps.Deployment.class, hpa.getMetadata().getNamespace(), target))
                     .as("HPA target " + target).isPresent();
+            assertThat(m.find(io.fabric8.kubernetes.api.model.apps.Deployment.class, hpa.getMetadata().getNamespace(), target).orElseThrow()
+                    .getSpec().getReplicas()).as(target + " has no replicas: the HPA owns them").isNull();
             assertThat(hpa.getSpec().getMaxReplicas()).isLessThanOrEqualTo(TopicCatalog.DEFAULT_PARTITIONS);
             hpa.getSpec().getMetrics().forEach(metric -> {
                 Map<String, String> labels = metric.getExternal().getMetric().getSelector().getMatchLabels();
@@ -454,7 +494,7 @@ class OverlaysTest {
         assertThat(metrics).as("metrics the dashboard reads").isNotEmpty();
         Set<String> external = new TreeSet<>(metrics);
         external.removeIf(name -> name.startsWith("otaflow_") || name.startsWith("jvm_") || name.startsWith("process_"));
-        // What otaflow's own services export is checked against a live scrape (cli's OpsEndpointsIT).
+        // What otaflow's own services export is checked against a live scrape (ContainersRunIT).
         assertThat(external).as("metrics from outside otaflow (Kafka Exporter)").allMatch(name -> name.startsWith("kafka_consumergroup_"));
     }
 
@@ -575,6 +615,17 @@ class OverlaysTest {
         }
         property.appendTail(resolved);
         return resolved.toString();
+    }
+
+    /** The overlay's {@code images:}: placeholder name to newName:newTag. */
+    static Map<String, String> declaredImages(Path overlay) throws Exception {
+        JsonNode kustomization = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(overlay.resolve("kustomization.yaml").toFile());
+        Map<String, String> images = new HashMap<>();
+        for (JsonNode entry : kustomization.path("images")) {
+            images.put(entry.path("name").asText(), entry.path("newName").asText() + ":" + entry.path("newTag").asText());
+        }
+        return images;
     }
 
     private static String repository(String image) {

@@ -4,6 +4,8 @@ import io.otaflow.bridge.BridgeConfig;
 import io.otaflow.cli.Otaflow;
 import io.otaflow.connectors.discovery.DiscoveryHandlerConfig;
 import io.otaflow.flasher.FlasherWorkerConfig;
+import io.otaflow.schemas.config.KafkaClientSecurity;
+import io.otaflow.schemas.registry.SchemaRegistryClient;
 import io.otaflow.topology.TopologyConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine;
@@ -75,6 +77,9 @@ final class ServiceContracts {
         }
         definition(command.name()).ifPresent(def -> def.names().forEach(key -> variables.put(variable(key), "setting " + key)));
         PLATFORM_VARIABLES.getOrDefault(command.name(), Set.of()).forEach(v -> variables.put(v, "platform variable"));
+        variables.put("JDK_JAVA_OPTIONS", "the java launcher (heap size)");
+        KafkaClientSecurity.variables().forEach(v -> variables.put(v, "Kafka client security setting"));
+        variables.put(SchemaRegistryClient.BASIC_AUTH_VARIABLE, "registry credentials");
         return variables;
     }
 

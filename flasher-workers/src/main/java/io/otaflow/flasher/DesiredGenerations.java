@@ -1,5 +1,6 @@
 package io.otaflow.flasher;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.registry.SchemaRegistry;
 import io.otaflow.schemas.serde.AvroDeserializer;
@@ -37,6 +38,7 @@ public final class DesiredGenerations implements FlashJob.GenerationView, AutoCl
     public DesiredGenerations(String bootstrapServers, SchemaRegistry registry, TopicCatalog topics) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());

@@ -1,5 +1,6 @@
 package io.otaflow.topology;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import io.otaflow.schemas.topics.TopicCatalog;
 import org.apache.kafka.streams.KafkaStreams;
@@ -35,6 +36,7 @@ public final class TopologyApp implements AutoCloseable {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(TopologyConfig.APPLICATION_ID));
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(TopologyConfig.KAFKA_BOOTSTRAP));
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(TopologyConfig.STATE_DIR));
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1); // the broker's default

@@ -1,5 +1,6 @@
 package io.otaflow.bridge.jobs;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -76,6 +77,7 @@ public final class FlashJobs implements AutoCloseable {
         this.deadLetters = deadLetters;
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "otaflow-akri-bridge-jobs");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -1,5 +1,6 @@
 package io.otaflow.cli.demo;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.FlashCommand;
 import io.otaflow.schemas.FlashProgress;
@@ -54,6 +55,7 @@ final class FleetWatch implements AutoCloseable {
     FleetWatch(String bootstrap, SchemaRegistry registry, TopicCatalog topics) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "otaflow-demo-watch");

@@ -1,5 +1,6 @@
 package io.otaflow.connectors.discovery;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.FlashProgress;
 import io.otaflow.schemas.registry.SchemaRegistry;
 import io.otaflow.schemas.serde.AvroDeserializer;
@@ -39,6 +40,7 @@ public final class FlashProgressWatcher implements AutoCloseable {
     public FlashProgressWatcher(String bootstrapServers, SchemaRegistry registry, TopicCatalog topics, FlashHolds holds, Duration lookBack) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "otaflow-discovery-flash-holds");
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());

@@ -1,5 +1,6 @@
 package io.otaflow.connectors.discovery;
 
+import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.DeadLetter;
 import io.otaflow.schemas.DeviceReport;
 import io.otaflow.schemas.DiscoveryEvent;
@@ -31,6 +32,7 @@ public final class KafkaEventSink implements EventSink {
     public KafkaEventSink(String bootstrapServers, SchemaRegistry registry, TopicCatalog topics, Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(KafkaClientSecurity.fromEnvironment());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);

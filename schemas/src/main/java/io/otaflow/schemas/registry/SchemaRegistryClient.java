@@ -36,14 +36,32 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
 
+    private final String authorization;
+
     private record SubjectSchema(String subject, Schema schema) {
     }
+
+    /**
+     * Credentials for registries that ask for them (Confluent Cloud, a registry behind basic auth):
+     * {@code USER:PASSWORD}, as Confluent's clients take {@code basic.auth.user.info}. Never logged.
+     */
+    public static final String BASIC_AUTH_VARIABLE = "OTAFLOW_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO";
 
     public SchemaRegistryClient(String baseUrl) {
         this(baseUrl, Duration.ofSeconds(10));
     }
 
     public SchemaRegistryClient(String baseUrl, Duration timeout) {
+        this(baseUrl, timeout, System.getenv(BASIC_AUTH_VARIABLE));
+    }
+
+    /** @param basicAuthUserInfo {@code USER:PASSWORD}, or null for none */
+    public SchemaRegistryClient(String baseUrl, Duration timeout, String basicAuthUserInfo) {
+        if (basicAuthUserInfo != null && !basicAuthUserInfo.isBlank() && !basicAuthUserInfo.contains(":")) {
+            throw new IllegalArgumentException(BASIC_AUTH_VARIABLE + " must be USER:PASSWORD");
+        }
+        this.authorization = basicAuthUserInfo == null || basicAuthUserInfo.isBlank() ? null
+                : "Basic " + java.util.Base64.getEncoder().encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
         if (baseUrl == null || baseUrl.isBlank()) {
             throw new IllegalArgumentException("schema registry URL is required (e.g. http://127.0.0.1:8081)");
         }
@@ -149,6 +167,9 @@ public final class SchemaRegistryClient implements SchemaRegistry {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUri + path))
                 .timeout(timeout)
                 .header("Accept", CONTENT_TYPE + ", application/json");
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         if (body != null) {
             request.header("Content-Type", CONTENT_TYPE)
                     .method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));

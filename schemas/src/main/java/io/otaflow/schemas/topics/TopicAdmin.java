@@ -40,7 +40,9 @@ public final class TopicAdmin {
     }
 
     public static Result ensureTopics(String bootstrapServers, TopicCatalog catalog, short replicationFactor) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        Map<String, Object> settings = new java.util.HashMap<>(io.otaflow.schemas.config.KafkaClientSecurity.fromEnvironment());
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(settings)) {
             return ensureTopics(admin, catalog.all(), replicationFactor);
         }
     }
