@@ -156,6 +156,15 @@ class ContainersRunIT {
                     .contains("otaflow_rollout_state{configuration=\"" + NAMESPACE + "/picow-blink\",state=\"COMPLETED\"} 1.0");
         });
 
+        // What each service holds after a rollout, to size requests and limits from (Linux only).
+        int index = 0;
+        for (Map.Entry<String, Integer> ops : opsPorts.entrySet()) {
+            Path status = Path.of("/proc", String.valueOf(processes.get(index++).pid()), "status");
+            if (Files.exists(status)) {
+                Files.readAllLines(status).stream().filter(line -> line.startsWith("VmRSS") || line.startsWith("VmHWM"))
+                        .forEach(line -> System.out.println("BENCH container_memory " + ops.getKey() + " " + line.replaceAll("\\s+", " ")));
+            }
+        }
         Set<String> served = new TreeSet<>();
         for (int port : opsPorts.values()) {
             Matcher series = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)").matcher(scrape(port));

@@ -342,6 +342,7 @@ class OverlaysTest {
                 probe(where + " readiness", container.getReadinessProbe(), "/readyz", ports);
                 assertThat(container.getResources().getRequests()).as(where + " requests").containsKeys("cpu", "memory");
                 assertThat(container.getResources().getLimits()).as(where + " memory limit").containsKey("memory");
+                memoryFits(where, container);
                 SecurityContext security = container.getSecurityContext();
                 assertThat(security.getAllowPrivilegeEscalation()).as(where + " allowPrivilegeEscalation").isFalse();
                 assertThat(security.getReadOnlyRootFilesystem()).as(where + " readOnlyRootFilesystem").isTrue();
@@ -503,6 +504,23 @@ class OverlaysTest {
         return worker.getSpec().getTemplate().getSpec().getContainers().getFirst().getEnv().stream()
                 .filter(e -> e.getName().equals(ServiceContracts.variable(FlasherWorkerConfig.GROUP_ID))).map(EnvVar::getValue).findFirst()
                 .orElse((String) FlasherWorkerConfig.DEFINITION.defaultValues().get(FlasherWorkerConfig.GROUP_ID));
+    }
+
+    /** Heap (a share of the limit) plus RocksDB's bound plus 256 MiB for the JVM itself fit the memory limit. */
+    private static void memoryFits(String where, Container container) {
+        long limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValue();
+        Map<String, String> env = new HashMap<>();
+        container.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+        Matcher share = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)").matcher(env.getOrDefault("JDK_JAVA_OPTIONS", ""));
+        assertThat(share.find()).as(where + ": JDK_JAVA_OPTIONS sets the heap's share of the limit").isTrue();
+        long heap = limit * Integer.parseInt(share.group(1)) / 100;
+        long rocksDb = Long.parseLong(env.getOrDefault("OTAFLOW_TOPOLOGY_ROCKSDB_MEMORY_BYTES", "0"));
+        if (container.getArgs().getFirst().equals("topology")) {
+            assertThat(rocksDb).as(where + ": RocksDB is bounded").isPositive();
+        }
+        assertThat(heap + rocksDb + 256L * 1024 * 1024).as(where + ": heap " + heap + " + RocksDB " + rocksDb + " + 256 MiB within the limit")
+                .isLessThanOrEqualTo(limit);
+        assertThat(container.getResources().getRequests().get("memory")).as(where + " memory request").isNotNull();
     }
 
     private static void probe(String what, Probe probe, String path, Set<String> ports) {

@@ -45,6 +45,11 @@ public final class TopologyApp implements AutoCloseable {
         props.put(DeadLetterHandler.TOPIC_PREFIX, config.getString(TopologyConfig.TOPIC_PREFIX));
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, queries.hostInfo().host() + ":" + queries.hostInfo().port());
+        long rocksDbBytes = config.getLong(TopologyConfig.ROCKSDB_MEMORY_BYTES);
+        if (rocksDbBytes > 0) {
+            props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+            props.put(BoundedRocksDbMemory.MEMORY_BYTES, rocksDbBytes);
+        }
         props.putAll(config.streamsOverrides());
         this.streams = new KafkaStreams(builder.build(), props);
         streams.setUncaughtExceptionHandler(e -> {

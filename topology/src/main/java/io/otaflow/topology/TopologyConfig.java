@@ -24,6 +24,7 @@ public final class TopologyConfig extends AbstractConfig {
     public static final String HTTP_PORT = "otaflow.topology.http.port";
     public static final String HTTP_HOST = "otaflow.topology.http.host";
     public static final String HTTP_ADVERTISED_HOST = "otaflow.topology.http.advertised.host";
+    public static final String ROCKSDB_MEMORY_BYTES = "otaflow.topology.rocksdb.memory.bytes";
     public static final String STREAMS_PREFIX = "otaflow.topology.streams.";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -40,6 +41,9 @@ public final class TopologyConfig extends AbstractConfig {
             .define(HTTP_ADVERTISED_HOST, Type.STRING, "", Importance.LOW,
                     "Address other instances use to reach this one's queries (application.server); default the bound address. "
                             + "In a Pod: its IP, while the endpoint binds 0.0.0.0.")
+            .define(ROCKSDB_MEMORY_BYTES, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    "Memory all RocksDB stores share (block cache with memtables and index blocks counted in); 0 leaves RocksDB "
+                            + "unbounded. In a container: what the memory limit leaves after the heap and about 256 MiB.")
             .define(HTTP_PORT, Type.INT, 0, ConfigDef.Range.between(0, 65535), Importance.LOW,
                     "Port of the interactive-query HTTP endpoint (0: a free one; -1 is not allowed).");
 
