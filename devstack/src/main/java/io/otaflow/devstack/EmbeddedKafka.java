@@ -30,11 +30,33 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private KafkaRaftServer server;
+    private int saslPort = -1;
+    private String saslUser;
+    private String saslPassword;
 
     public EmbeddedKafka(Path dataDir) {
         this.dataDir = dataDir;
         this.brokerPort = FreePorts.next();
         this.controllerPort = FreePorts.next();
+    }
+
+    /**
+     * Adds a second client listener that requires SASL/PLAIN with this one user, as a secured
+     * cluster (MSK, Confluent Cloud) would: to test clients configured for one.
+     */
+    public EmbeddedKafka withSaslPlainListener(String user, String password) {
+        this.saslPort = FreePorts.next();
+        this.saslUser = user;
+        this.saslPassword = password;
+        return this;
+    }
+
+    /** The SASL/PLAIN listener's address; only with {@link #withSaslPlainListener}. */
+    public String saslBootstrapServers() {
+        if (saslPort < 0) {
+            throw new IllegalStateException("no SASL listener: call withSaslPlainListener before start");
+        }
+        return "127.0.0.1:" + saslPort;
     }
 
     public EmbeddedKafka start() {
@@ -57,6 +79,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (saslPort > 0) {
+            p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+            p.put("sasl.enabled.mechanisms", "PLAIN");
+            p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required user_" + saslUser + "=\"" + saslPassword + "\";");
+        }
         p.put("log.dirs", logDir.toString());
         // A single node: every internal topic has one replica.
         p.put("offsets.topic.replication.factor", "1");
