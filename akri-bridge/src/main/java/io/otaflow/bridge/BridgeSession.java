@@ -254,7 +254,7 @@ final class BridgeSession implements AutoCloseable {
         @Override
         public void rollout(String configuration, io.otaflow.schemas.RolloutStatus status) {
             knowledge.rollout(configuration, status);
-            rolloutMetrics.update(knowledge.rollouts);
+            rolloutMetrics.update(configuration, status);
         }
 
         @Override

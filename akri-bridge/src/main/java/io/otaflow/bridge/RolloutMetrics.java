@@ -1,7 +1,8 @@
 package io.otaflow.bridge;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.otaflow.schemas.RolloutCounts;
 import io.otaflow.schemas.RolloutState;
@@ -11,13 +12,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 
 /**
  * Every rollout's progress as gauges, for dashboards and alerts: the leading bridge already reads
  * the whole rollout-status table, so it is the one place that can show all rollouts at once.
- * {@code otaflow.rollout.devices{configuration,count}}, {@code otaflow.rollout.wave},
- * {@code otaflow.rollout.wave.count} and {@code otaflow.rollout.state{state}} (1 for the current state).
+ * {@code otaflow.rollout.devices{configuration,count}}, {@code otaflow.rollout.wave} (from 1),
+ * {@code otaflow.rollout.wave.count} and {@code otaflow.rollout.state{state}} (1 for the current
+ * state). A Configuration's gauges are registered once and read its latest status at scrape
+ * time, so a status event costs a map update, however often they come.
  */
 final class RolloutMetrics implements AutoCloseable {
     private static final Map<String, ToIntFunction<RolloutCounts>> COUNTS = new LinkedHashMap<>();
@@ -35,42 +40,52 @@ final class RolloutMetrics implements AutoCloseable {
         COUNTS.put("rolled_back", RolloutCounts::getRolledBack);
     }
 
-    private final MultiGauge devices;
-    private final MultiGauge wave;
-    private final MultiGauge waveCount;
-    private final MultiGauge state;
+    private final MeterRegistry registry;
+    private final Map<String, RolloutStatus> current = new ConcurrentHashMap<>();
+    private final Map<String, List<Meter>> meters = new ConcurrentHashMap<>();
 
     RolloutMetrics(MeterRegistry registry) {
-        devices = MultiGauge.builder("otaflow.rollout.devices").description("Devices of a rollout, by count").register(registry);
-        wave = MultiGauge.builder("otaflow.rollout.wave").description("A rollout's current wave, from 1").register(registry);
-        waveCount = MultiGauge.builder("otaflow.rollout.wave.count").description("A rollout's number of waves").register(registry);
-        state = MultiGauge.builder("otaflow.rollout.state").description("1 for a rollout's current state").register(registry);
+        this.registry = registry;
     }
 
-    /** Replaces every row with the rollouts as they are now (a handful of Configurations, so rebuilding is cheap). */
-    synchronized void update(Map<String, RolloutStatus> rollouts) {
-        List<MultiGauge.Row<?>> deviceRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> waveRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> waveCountRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> stateRows = new ArrayList<>();
-        rollouts.forEach((configuration, status) -> {
-            Tags tags = Tags.of("configuration", configuration);
-            COUNTS.forEach((count, read) -> deviceRows.add(MultiGauge.Row.of(tags.and("count", count), read.applyAsInt(status.getCounts()))));
-            waveRows.add(MultiGauge.Row.of(tags, status.getWave() + 1));
-            waveCountRows.add(MultiGauge.Row.of(tags, status.getWaveCount()));
-            for (RolloutState each : RolloutState.values()) {
-                stateRows.add(MultiGauge.Row.of(tags.and("state", each.name()), each == status.getState() ? 1 : 0));
+    /** The Configuration's latest status; null (a tombstone) removes its gauges. */
+    synchronized void update(String configuration, RolloutStatus status) {
+        if (status == null) {
+            current.remove(configuration);
+            List<Meter> gone = meters.remove(configuration);
+            if (gone != null) {
+                gone.forEach(registry::remove);
             }
-        });
-        devices.register(deviceRows, true);
-        wave.register(waveRows, true);
-        waveCount.register(waveCountRows, true);
-        state.register(stateRows, true);
+            return;
+        }
+        current.put(configuration, status);
+        meters.computeIfAbsent(configuration, this::register);
+    }
+
+    private List<Meter> register(String configuration) {
+        Tags tags = Tags.of("configuration", configuration);
+        List<Meter> registered = new ArrayList<>();
+        COUNTS.forEach((count, read) -> registered.add(gauge("otaflow.rollout.devices", "Devices of a rollout, by count",
+                tags.and("count", count), configuration, s -> read.applyAsInt(s.getCounts()))));
+        registered.add(gauge("otaflow.rollout.wave", "A rollout's current wave, from 1", tags, configuration, s -> s.getWave() + 1));
+        registered.add(gauge("otaflow.rollout.wave.count", "A rollout's number of waves", tags, configuration, RolloutStatus::getWaveCount));
+        for (RolloutState state : RolloutState.values()) {
+            registered.add(gauge("otaflow.rollout.state", "1 for a rollout's current state", tags.and("state", state.name()), configuration,
+                    s -> s.getState() == state ? 1 : 0));
+        }
+        return registered;
+    }
+
+    private Gauge gauge(String name, String description, Tags tags, String configuration, ToDoubleFunction<RolloutStatus> read) {
+        return Gauge.builder(name, current, statuses -> {
+            RolloutStatus status = statuses.get(configuration);
+            return status == null ? Double.NaN : read.applyAsDouble(status);
+        }).description(description).tags(tags).register(registry);
     }
 
     /** A replica that stops leading shows no rollouts, so sums across replicas stay right. */
     @Override
     public synchronized void close() {
-        update(Map.of());
+        List.copyOf(meters.keySet()).forEach(configuration -> update(configuration, null));
     }
 }

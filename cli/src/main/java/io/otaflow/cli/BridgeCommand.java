@@ -59,16 +59,10 @@ final class BridgeCommand implements Callable<Integer> {
         AkriBridge bridge = new AkriBridge(config, client, new SchemaRegistryClient(config.getString(BridgeConfig.SCHEMA_REGISTRY)),
                 opsServer.registry(), Clock.systemUTC()).start();
         // A standby replica is healthy and ready too: it takes over when the leader goes.
-        opsServer.health(() -> OpsServer.Health.up(bridge.active() ? "leading" : "standby; leader " + bridge.leader()));
-        UntilStopped stopped = UntilStopped.closing(() -> {
-            bridge.close();
-            client.close();
-            opsServer.close();
-        }, "akri-bridge");
-        spec.commandLine().getOut().println("akri-bridge " + bridge.identity() + " running against " + kubernetes.getMasterUrl()
-                + ". Press Ctrl-C to stop.");
-        spec.commandLine().getOut().flush();
-        stopped.await();
-        return 0;
+        return UntilStopped.serve(spec.commandLine(), "akri-bridge", opsServer, () -> {
+                    bridge.close();
+                    client.close();
+                }, () -> { }, () -> OpsServer.Health.up(bridge.active() ? "leading" : "standby; leader " + bridge.leader()),
+                "akri-bridge " + bridge.identity() + " running against " + kubernetes.getMasterUrl() + ".");
     }
 }

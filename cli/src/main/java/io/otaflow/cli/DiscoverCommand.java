@@ -57,16 +57,9 @@ final class DiscoverCommand implements Callable<Integer> {
         DiscoveryHandlerConfig config = DiscoveryHandlerConfig.fromEnvironment(System.getenv(), overrides);
         OpsServer opsServer = ops.start();
         DiscoveryHandler handler = new DiscoveryHandler(config, opsServer.registry()).start();
-        opsServer.health(() -> OpsServer.Health.up(config.getString(DiscoveryHandlerConfig.MODE) + " mode"));
-        UntilStopped stopped = UntilStopped.closing(() -> {
-            handler.close();
-            opsServer.close();
-        }, "discover");
-        spec.commandLine().getOut().printf("discovery handler running (%s mode). Press Ctrl-C to stop.%n",
-                config.getString(DiscoveryHandlerConfig.MODE));
-        spec.commandLine().getOut().flush();
-        stopped.await();
-        return 0;
+        String running = config.getString(DiscoveryHandlerConfig.MODE) + " mode";
+        return UntilStopped.serve(spec.commandLine(), "discover", opsServer, handler, () -> { }, () -> OpsServer.Health.up(running),
+                "discovery handler running (" + running + ").");
     }
 
     private static void put(Map<String, Object> overrides, String key, Object value) {

@@ -47,16 +47,8 @@ final class TopologyCommand implements Callable<Integer> {
         TopologyApp app = new TopologyApp(TopologyConfig.fromEnvironment(System.getenv(), overrides));
         OpsServer opsServer = ops.start();
         new KafkaStreamsMetrics(app.streams()).bindTo(opsServer.registry());
-        opsServer.health(() -> health(app.streams().state()));
-        UntilStopped stopped = UntilStopped.closing(() -> {
-            app.close();
-            opsServer.close();
-        }, "topology");
-        app.start();
-        spec.commandLine().getOut().println("topology running. Press Ctrl-C to stop.");
-        spec.commandLine().getOut().flush();
-        stopped.await();
-        return 0;
+        return UntilStopped.serve(spec.commandLine(), "topology", opsServer, app, app::start, () -> health(app.streams().state()),
+                "topology running.");
     }
 
     /**

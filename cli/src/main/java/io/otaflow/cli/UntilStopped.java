@@ -1,6 +1,10 @@
 package io.otaflow.cli;
 
+import io.otaflow.cli.ops.OpsServer;
+import picocli.CommandLine;
+
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 
 /**
  * For commands that run until Ctrl-C or SIGTERM: closes what they started on the way out, and
@@ -29,5 +33,32 @@ final class UntilStopped {
 
     void await() throws InterruptedException {
         stopped.await();
+    }
+
+    /** What a service does once its stop is registered (Kafka Streams' start); most are started already. */
+    interface Start {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a service until Ctrl-C or SIGTERM, the same way for every service command: its health
+     * on the ops endpoint, {@code start} once the stop is registered, a banner, and on the way
+     * out the service, then the endpoint, closed.
+     */
+    static int serve(CommandLine command, String name, OpsServer ops, AutoCloseable service, Start start,
+                     Supplier<OpsServer.Health> health, String banner) throws Exception {
+        ops.health(health);
+        UntilStopped stopped = closing(() -> {
+            try {
+                service.close();
+            } finally {
+                ops.close();
+            }
+        }, name);
+        start.run();
+        command.getOut().println(banner + " Press Ctrl-C to stop.");
+        command.getOut().flush();
+        stopped.await();
+        return 0;
     }
 }

@@ -59,16 +59,8 @@ final class WorkerCommand implements Callable<Integer> {
         FlasherWorkerConfig config = FlasherWorkerConfig.fromEnvironment(System.getenv(), overrides);
         OpsServer opsServer = ops.start();
         FlasherWorker worker = FlasherWorkerMain.start(config, opsServer.registry());
-        opsServer.health(() -> worker.polling()
+        return UntilStopped.serve(spec.commandLine(), "worker", opsServer, worker, () -> { }, () -> worker.polling()
                 ? OpsServer.Health.up(worker.inFlight() + " flashes in flight")
-                : new OpsServer.Health(false, false, "the consumer loop has stopped"));
-        UntilStopped stopped = UntilStopped.closing(() -> {
-            worker.close();
-            opsServer.close();
-        }, "worker");
-        spec.commandLine().getOut().println("flasher worker running. Press Ctrl-C to stop.");
-        spec.commandLine().getOut().flush();
-        stopped.await();
-        return 0;
+                : new OpsServer.Health(false, false, "the consumer loop has stopped"), "flasher worker running.");
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,9 +28,16 @@ final class Cli {
     }
 
     static Result run(String... args) throws IOException, InterruptedException {
-        Process process = command(args).start();
+        return run(Map.of(), args);
+    }
+
+    /** Runs to completion with these environment variables added. */
+    static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        ProcessBuilder builder = command(args);
+        builder.environment().putAll(env);
+        Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
         return new Result(process.exitValue(), output);
     }
 }

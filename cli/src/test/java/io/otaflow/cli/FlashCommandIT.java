@@ -25,12 +25,7 @@ class FlashCommandIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Cli.Result flash(Map<String, String> env) throws Exception {
-        ProcessBuilder builder = Cli.command("flash", "--allow-unsigned", "--post-connect-pause-ms", "0", "--timeout", "PT30S");
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
-        return new Cli.Result(process.exitValue(), output);
+        return Cli.run(env, "flash", "--allow-unsigned", "--post-connect-pause-ms", "0", "--timeout", "PT30S");
     }
 
     @Test

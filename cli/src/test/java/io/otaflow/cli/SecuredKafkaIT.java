@@ -1,6 +1,7 @@
 package io.otaflow.cli;
 
 import io.otaflow.devstack.EmbeddedKafka;
+import io.otaflow.devstack.FreePorts;
 import io.otaflow.devstack.EmbeddedSchemaRegistry;
 import io.otaflow.schemas.topics.Topic;
 import io.otaflow.schemas.topics.TopicCatalog;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,18 +57,9 @@ class SecuredKafkaIT {
                 "OTAFLOW_KAFKA_SASL_JAAS_CONFIG", JAAS.formatted(password));
     }
 
-    private static Cli.Result run(Map<String, String> env, String... args) throws Exception {
-        ProcessBuilder builder = Cli.command(args);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
-        return new Cli.Result(process.exitValue(), output);
-    }
-
     @Test
     void withTheSecurityVariablesTheCommandCreatesTopicsOnTheSaslListener() throws Exception {
-        Cli.Result created = run(sasl("s3cret"), "topics", "--create", "--replication-factor", "1", "--topic-prefix", "secured",
+        Cli.Result created = Cli.run(sasl("s3cret"), "topics", "--create", "--replication-factor", "1", "--topic-prefix", "secured",
                 "--kafka", kafka.saslBootstrapServers(), "--schema-registry", registry.url());
         assertThat(created.exitCode()).as(created.output()).isZero();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
@@ -76,10 +67,7 @@ class SecuredKafkaIT {
                     .containsAll(new TopicCatalog("secured", 1).all().stream().map(Topic::name).toList());
         }
         // A service too: the topology (Kafka Streams, exactly-once) gets ready over SASL.
-        int ops;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            ops = socket.getLocalPort();
-        }
+        int ops = FreePorts.next();
         ProcessBuilder topology = Cli.command("topology", "--kafka", kafka.saslBootstrapServers(), "--schema-registry", registry.url(),
                 "--topic-prefix", "secured", "--ops-listen", "127.0.0.1:" + ops, "--state-dir", dir.resolve("streams").toString(),
                 "--set", "otaflow.topology.application.id=secured-topology").redirectOutput(dir.resolve("topology.log").toFile());
@@ -103,14 +91,14 @@ class SecuredKafkaIT {
 
     @Test
     void aWrongPasswordIsAnAuthenticationErrorNotAHang() throws Exception {
-        Cli.Result refused = run(sasl("wrong"), "topics", "--kafka", kafka.saslBootstrapServers(), "--schema-registry", registry.url());
+        Cli.Result refused = Cli.run(sasl("wrong"), "topics", "--kafka", kafka.saslBootstrapServers(), "--schema-registry", registry.url());
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.output()).containsIgnoringCase("authentication");
     }
 
     @Test
     void aMisspeltSecurityVariableStopsTheCommandAndNamesTheRightOnes() throws Exception {
-        Cli.Result refused = run(Map.of("OTAFLOW_KAFKA_SASL_JASS_CONFIG", "x"), "topics", "--kafka", kafka.saslBootstrapServers(),
+        Cli.Result refused = Cli.run(Map.of("OTAFLOW_KAFKA_SASL_JASS_CONFIG", "x"), "topics", "--kafka", kafka.saslBootstrapServers(),
                 "--schema-registry", registry.url());
         assertThat(refused.exitCode()).isNotZero();
         assertThat(refused.output()).contains("OTAFLOW_KAFKA_SASL_JASS_CONFIG names no Kafka client setting")

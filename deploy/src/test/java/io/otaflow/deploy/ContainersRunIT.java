@@ -17,6 +17,7 @@ import io.otaflow.cli.demo.EmbeddedAkriAgent;
 import io.otaflow.connectors.discovery.DiscoveryDetails;
 import io.otaflow.deploy.Manifests.Workload;
 import io.otaflow.devstack.DevStack;
+import io.otaflow.devstack.FreePorts;
 import io.otaflow.picowota.AppImage;
 import io.otaflow.schemas.topics.TopicCatalog;
 import io.otaflow.simulators.device.SimulatedDevice;
@@ -28,7 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -111,7 +111,7 @@ class ContainersRunIT {
         Map<String, Integer> opsPorts = new LinkedHashMap<>();
         for (Workload workload : m.workloads()) {
             for (Container container : workload.template().getSpec().getContainers()) {
-                int port = freePort();
+                int port = FreePorts.next();
                 opsPorts.put(workload.name(), port);
                 processes.add(start(m, workload, container, port, Base64.getEncoder().encodeToString(signer.getPublic().getEncoded())));
             }
@@ -248,7 +248,7 @@ class ContainersRunIT {
         env.put("OTAFLOW_OPS_LISTEN", "127.0.0.1:" + opsPort);
         if (env.containsKey("OTAFLOW_TOPOLOGY_HTTP_HOST")) {
             env.put("OTAFLOW_TOPOLOGY_HTTP_HOST", "127.0.0.1");
-            env.put("OTAFLOW_TOPOLOGY_HTTP_PORT", String.valueOf(freePort()));
+            env.put("OTAFLOW_TOPOLOGY_HTTP_PORT", String.valueOf(FreePorts.next()));
         }
         if (env.containsKey("OTAFLOW_FLASHER_TRUSTED_KEYS")) {
             env.put("OTAFLOW_FLASHER_TRUSTED_KEYS", trustedKey); // what an overlay sets: the key the images are signed with
@@ -287,9 +287,4 @@ class ContainersRunIT {
         return response.body();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }
