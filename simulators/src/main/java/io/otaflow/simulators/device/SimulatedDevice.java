@@ -246,7 +246,7 @@ public final class SimulatedDevice implements AutoCloseable {
             later(networkDelay(), reset, () -> {
                 try {
                     http = frontend.bind(config.http(), this::handleHttp);
-                } catch (RuntimeException e) {
+                } catch (Exception e) { // Netty rethrows a BindException unchecked, undeclared
                     log.warn("device {}: app cannot serve on {}: {}", config.id(), config.httpUrl(), e.toString());
                     mode = Mode.DEAD;
                     return;

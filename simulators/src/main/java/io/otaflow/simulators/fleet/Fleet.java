@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +26,8 @@ import java.util.Map;
  * thread per bootloader session, and flash sectors shared by content, so that ten thousand idle
  * devices fit in a small heap. Each device gets its own loopback address (127.x.y.z, with the
  * device's real ports: HTTP 8080 and picowota 4242) or, on request, its own ports on 127.0.0.1.
+ * Addresses and ports are reserved for the fleet's life ({@link LoopbackReservation}): a device
+ * keeps them across reboots and two fleets on one machine never share one.
  */
 public final class Fleet implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -103,6 +104,7 @@ public final class Fleet implements AutoCloseable {
     private final HttpFrontend frontend;
     private final Map<String, SimulatedDevice> devices = new LinkedHashMap<>();
     private final Map<String, FaultPlan.Assignment> assignments = new LinkedHashMap<>();
+    private LoopbackReservation reservation;
 
     private Fleet(Spec spec) {
         this.spec = spec;
@@ -130,19 +132,29 @@ public final class Fleet implements AutoCloseable {
         List<FaultPlan.Assignment> plan = spec.faults().assign(spec.devices(), spec.seed());
         int digits = Math.max(4, String.valueOf(spec.devices()).length());
         SimulatedDevice first = null;
+        int addressOffset = spec.addressOffset();
+        List<Integer> ports = List.of();
+        if (spec.addressing() == Addressing.PORTS) {
+            reservation = LoopbackReservation.ports(2 * spec.devices());
+            ports = reservation.ports();
+        } else if (addressOffset == 0) {
+            // No offset asked for: take addresses no other fleet on this machine holds.
+            reservation = LoopbackReservation.addresses(spec.devices(), HTTP_PORT);
+            addressOffset = reservation.firstAddressIndex();
+        }
         for (int i = 0; i < spec.devices(); i++) {
             String id = spec.idPrefix() + String.format("%0" + digits + "d", i + 1);
             FaultPlan.Assignment assignment = plan.get(i);
             InetSocketAddress http;
             InetSocketAddress ota;
             if (spec.addressing() == Addressing.ADDRESSES) {
-                InetAddress address = loopback(spec.addressOffset() + i);
+                InetAddress address = loopback(addressOffset + i);
                 http = new InetSocketAddress(address, HTTP_PORT);
                 ota = new InetSocketAddress(address, OTA_PORT);
             } else {
                 InetAddress address = InetAddress.getLoopbackAddress();
-                http = new InetSocketAddress(address, freePort());
-                ota = new InetSocketAddress(address, freePort());
+                http = new InetSocketAddress(address, ports.get(2 * i));
+                ota = new InetSocketAddress(address, ports.get(2 * i + 1));
             }
             DeviceConfig config = new DeviceConfig(id, http, ota, spec.auth(), assignment.locked(), "pico_w", spec.timing(),
                     assignment.faults(), spec.mqttUrl(), spec.readQuirk());
@@ -164,14 +176,6 @@ public final class Fleet implements AutoCloseable {
         int net = index / 254;
         try {
             return InetAddress.getByAddress(new byte[] {127, (byte) (10 + net / 256), (byte) (net % 256), (byte) host});
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -214,5 +218,8 @@ public final class Fleet implements AutoCloseable {
         List<SimulatedDevice> all = new ArrayList<>(devices.values());
         all.forEach(SimulatedDevice::powerOff);
         frontend.close();
+        if (reservation != null) {
+            reservation.close();
+        }
     }
 }

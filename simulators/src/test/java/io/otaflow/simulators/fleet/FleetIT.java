@@ -45,8 +45,10 @@ class FleetIT {
             assertThat(lines).hasSize(50);
             JsonNode first = JSON.readTree(lines.get(0));
             assertThat(first.path("deviceId").asText()).isEqualTo("pico-0001");
-            assertThat(first.path("http").asText()).isEqualTo("http://127.10.0.1:8080");
-            assertThat(first.path("ota").asText()).isEqualTo("127.10.0.1:4242");
+            String host = URI.create(first.path("http").asText()).getHost();
+            assertThat(host).matches("127\\.10\\.\\d+\\.1");
+            assertThat(first.path("http").asText()).isEqualTo("http://" + host + ":8080");
+            assertThat(first.path("ota").asText()).isEqualTo(host + ":4242");
 
             await().atMost(Duration.ofSeconds(20)).until(() -> fleet.devices().stream().allMatch(d -> d.mode() == SimulatedDevice.Mode.APP));
             HttpClient http = HttpClient.newHttpClient();
@@ -66,6 +68,48 @@ class FleetIT {
             // Identical images share their flash sectors: 50 devices hold one copy of the 256 KiB image.
             assertThat(fleet.sectorPool().size()).isLessThanOrEqualTo(256 / 4 + 2);
         }
+    }
+
+    @Test
+    void twoFleetsAtOnceNeverShareAnEndpointAndDevicesKeepTheirsAcrossReboots(@TempDir Path work) throws Exception {
+        for (Fleet.Addressing addressing : Fleet.Addressing.values()) {
+            try (Fleet a = Fleet.start(Fleet.Spec.of(20).withIdPrefix("a-").withAddressing(addressing));
+                 Fleet b = Fleet.start(Fleet.Spec.of(20).withIdPrefix("b-").withAddressing(addressing))) {
+                Path endpointsA = work.resolve(addressing + "-a.jsonl");
+                Path endpointsB = work.resolve(addressing + "-b.jsonl");
+                a.writeEndpoints(endpointsA);
+                b.writeEndpoints(endpointsB);
+                List<String> all = new java.util.ArrayList<>();
+                for (String line : Files.readAllLines(endpointsA)) {
+                    all.add(JSON.readTree(line).path("http").asText());
+                    all.add(JSON.readTree(line).path("ota").asText());
+                }
+                for (String line : Files.readAllLines(endpointsB)) {
+                    all.add(JSON.readTree(line).path("http").asText());
+                    all.add(JSON.readTree(line).path("ota").asText());
+                }
+                assertThat(all).doesNotHaveDuplicates().hasSize(80);
+                await().atMost(Duration.ofSeconds(20)).until(() -> java.util.stream.Stream.concat(a.devices().stream(), b.devices().stream())
+                        .allMatch(d -> d.mode() == SimulatedDevice.Mode.APP));
+
+                SimulatedDevice device = b.devices().get(7);
+                String url = device.config().httpUrl();
+                HttpClient http = HttpClient.newHttpClient();
+                Thread.sleep(200);
+                long uptimeBefore = metadata(http, url).path("uptimeMs").asLong();
+                http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/reboot")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                // Back on the same endpoint after the reboot: the same device, with a fresh uptime.
+                JsonNode metadata = await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                        .until(() -> metadata(http, url), m -> m.path("uptimeMs").asLong() < uptimeBefore);
+                assertThat(metadata.path("deviceId").asText()).isEqualTo(device.id());
+            }
+        }
+    }
+
+    private static JsonNode metadata(HttpClient http, String url) throws Exception {
+        return JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/metadata")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
     }
 
     @Test
