@@ -23,12 +23,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Follows the compacted desired-firmware topic (every partition, from the beginning) so that a
- * worker knows each Configuration's newest generation: a command of an older generation is
- * superseded, one whose rollout was stopped (a tombstone) too.
+ * worker knows each Configuration's newest epoch and generation: a command of an older one is
+ * superseded, one whose rollout was withdrawn (a tombstone) too, but not one of a key created
+ * again after the tombstone ({@link Supersession}).
  */
 public final class DesiredGenerations implements FlashJob.GenerationView, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DesiredGenerations.class);
-    private final Map<String, Long> generations = new ConcurrentHashMap<>();
+    private final Map<String, Supersession.Known> generations = new ConcurrentHashMap<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final AvroDeserializer<DesiredFirmware> deserializer;
     private final String topic;
@@ -56,12 +57,12 @@ public final class DesiredGenerations implements FlashJob.GenerationView, AutoCl
                 while (running) {
                     for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                         if (record.value() == null) {
-                            generations.put(record.key(), Long.MAX_VALUE); // the rollout was stopped
+                            generations.compute(record.key(), (key, known) -> Supersession.withdrawn(known, record.timestamp()));
                             continue;
                         }
                         try {
                             DesiredFirmware desired = deserializer.deserialize(record);
-                            generations.merge(record.key(), desired.getGeneration(), Math::max);
+                            generations.compute(record.key(), (key, known) -> Supersession.published(known, desired.getEpoch(), desired.getGeneration()));
                         } catch (RuntimeException e) {
                             log.warn("skipping an unreadable desired-firmware record: {}", e.getMessage());
                         }
@@ -77,8 +78,8 @@ public final class DesiredGenerations implements FlashJob.GenerationView, AutoCl
     }
 
     @Override
-    public long desiredGeneration(String configuration) {
-        return generations.getOrDefault(configuration, -1L);
+    public Supersession.Known desired(String configuration) {
+        return generations.getOrDefault(configuration, Supersession.Known.NOTHING);
     }
 
     @Override

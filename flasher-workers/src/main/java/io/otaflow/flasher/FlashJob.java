@@ -60,12 +60,12 @@ public final class FlashJob {
     private final String worker;
     private final Clock clock;
     private final DeviceApp app;
-    private volatile GenerationView generations = configuration -> -1;
+    private volatile GenerationView generations = configuration -> Supersession.Known.NOTHING;
 
-    /** The newest desired-firmware generation per Configuration (-1 when unknown, Long.MAX_VALUE when stopped). */
+    /** What is known of each Configuration's desired firmware (its epoch and generation, and whether it was withdrawn). */
     @FunctionalInterface
     public interface GenerationView {
-        long desiredGeneration(String configuration);
+        Supersession.Known desired(String configuration);
     }
 
     /** Commands of an older generation than the desired one stop before touching the device (or before a retry). */
@@ -75,7 +75,7 @@ public final class FlashJob {
     }
 
     private boolean superseded(FlashCommand command) {
-        return !command.getRollback() && generations.desiredGeneration(command.getConfiguration()) > command.getGeneration();
+        return Supersession.superseded(command, generations.desired(command.getConfiguration()));
     }
 
     public FlashJob(ArtifactStore artifacts, Settings settings, String worker, HttpClient http, Clock clock) {

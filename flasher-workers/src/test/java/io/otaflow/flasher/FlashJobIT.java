@@ -212,7 +212,7 @@ class FlashJobIT {
     void aSupersededCommandStopsBeforeTouchingTheDevice() throws Exception {
         SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
         FlashJob job = new FlashJob(unsignedAllowed(), FAST, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC())
-                .withGenerations(configuration -> 2);
+                .withGenerations(configuration -> new Supersession.Known(0, 2, null));
         FlashProgress result = job.run(command(device, image("1.1.0", null), "1.1.0"), events::add);
         assertThat(result.getPhase()).isEqualTo(FlashPhase.FAILED);
         assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.SUPERSEDED);

@@ -54,7 +54,7 @@ public final class DeviceStateFolder implements Processor<String, SpecificRecord
     static DeviceState fold(DeviceState current, String deviceId, SpecificRecord event) {
         DeviceState.Builder state = current == null
                 ? DeviceState.newBuilder().setDeviceId(deviceId).setLastSeen(Instant.EPOCH)
-                : DeviceState.newBuilder(current);
+                : DeviceState.newBuilder(current).setPreviousConfiguration(null);
         switch (event) {
             case DiscoveryEvent e -> {
                 if (current != null && e.getObservedAt().isBefore(current.getLastSeen())) {
@@ -68,9 +68,7 @@ public final class DeviceStateFolder implements Processor<String, SpecificRecord
                 if (e.getOtaEndpoint() != null) {
                     state.setOtaEndpoint(e.getOtaEndpoint());
                 }
-                if (e.getConfiguration() != null) {
-                    state.setConfiguration(e.getConfiguration());
-                }
+                moveTo(current, state, e.getConfiguration());
                 if (e.getNode() != null) {
                     state.setNode(e.getNode());
                 }
@@ -92,9 +90,7 @@ public final class DeviceStateFolder implements Processor<String, SpecificRecord
                 if (current == null || r.getObservedAt().isAfter(current.getLastSeen())) {
                     state.setLastSeen(r.getObservedAt());
                 }
-                if (r.getConfiguration() != null) {
-                    state.setConfiguration(r.getConfiguration());
-                }
+                moveTo(current, state, r.getConfiguration());
             }
             case FlashProgress p -> foldProgress(current, state, p);
             default -> {
@@ -102,6 +98,17 @@ public final class DeviceStateFolder implements Processor<String, SpecificRecord
             }
         }
         return state.build();
+    }
+
+    /** Sets the configuration and, when it changes, says which one the device leaves (for that rollout's gate). */
+    private static void moveTo(DeviceState current, DeviceState.Builder state, String configuration) {
+        if (configuration == null) {
+            return;
+        }
+        if (current != null && current.getConfiguration() != null && !current.getConfiguration().equals(configuration)) {
+            state.setPreviousConfiguration(current.getConfiguration());
+        }
+        state.setConfiguration(configuration);
     }
 
     private static void foldProgress(DeviceState current, DeviceState.Builder state, FlashProgress p) {

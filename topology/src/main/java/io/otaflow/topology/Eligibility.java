@@ -25,6 +25,14 @@ public final class Eligibility {
         if (inFlight(device.getCurrentFlash())) {
             return EligibilityClass.IN_FLIGHT;
         }
+        return classifyIgnoringFlash(device, desired);
+    }
+
+    /** The class as if no flash ran on the device: for a flash the gate knows has given up (past its deadline and grace). */
+    public static EligibilityClass classifyIgnoringFlash(DeviceState device, DesiredFirmware desired) {
+        if (desired == null || device.getConfiguration() == null || !device.getConfiguration().equals(desired.getConfiguration())) {
+            return EligibilityClass.NOT_TARGETED;
+        }
         if (!device.getOnline() || device.getMode() != DeviceMode.APP) {
             return EligibilityClass.OFFLINE;
         }

@@ -24,12 +24,17 @@ public final class MaintenanceWindows {
     private MaintenanceWindows() {
     }
 
+    /** Why no window is open: {@code invalid} when no window can be read at all. */
+    public record Closed(boolean invalid, String reason) {
+    }
+
     /** Empty when a window is open now (or there are none); otherwise why not. */
-    public static Optional<String> closed(List<MaintenanceWindow> windows, Instant now) {
+    public static Optional<Closed> closed(List<MaintenanceWindow> windows, Instant now) {
         if (windows.isEmpty()) {
             return Optional.empty();
         }
         StringBuilder reasons = new StringBuilder();
+        int invalid = 0;
         for (MaintenanceWindow window : windows) {
             try {
                 ZonedDateTime at = now.atZone(ZoneId.of(window.getTimeZone()));
@@ -41,10 +46,11 @@ public final class MaintenanceWindows {
                 reasons.append(reasons.isEmpty() ? "" : "; ").append("outside window '").append(window.getCron()).append("' ")
                         .append(window.getTimeZone());
             } catch (RuntimeException e) {
+                invalid++;
                 reasons.append(reasons.isEmpty() ? "" : "; ").append("window '").append(window.getCron()).append("' is invalid: ")
                         .append(e.getMessage());
             }
         }
-        return Optional.of(reasons.toString());
+        return Optional.of(new Closed(invalid == windows.size(), reasons.toString()));
     }
 }

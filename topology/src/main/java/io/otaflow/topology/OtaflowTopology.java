@@ -11,6 +11,12 @@ import io.otaflow.schemas.registry.SchemaRegistry;
 import io.otaflow.schemas.serde.AvroSerde;
 import io.otaflow.schemas.serde.AvroSerializer;
 import io.otaflow.schemas.topics.TopicCatalog;
+import io.otaflow.schemas.gate.GateDevice;
+import io.otaflow.schemas.gate.RolloutLedger;
+import io.otaflow.topology.gate.RolloutGate;
+import org.apache.kafka.streams.KeyValue;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -39,8 +45,8 @@ import java.time.Duration;
  * reports  ──┼─▶ device-state-folder (device-state-store) ─▶ device table
  * progress ──┘                                                 │ FK join on configuration
  * firmware.desired ─▶ desired-firmware table ◀─────────────────┘
- *                                ▼ device + eligibility ─▶ device.state
- *                   re-key by configuration ─▶ rollout-gate ─▶ flash.commands, rollout.status
+ *                                ▼ device + eligibility ─▶ device.state, fleet analytics
+ * device states ─▶ re-key by configuration (and the one a device left) ─▶ rollout-gate ─▶ flash.commands, rollout.status
  * </pre>
  */
 public final class OtaflowTopology {
@@ -56,8 +62,12 @@ public final class OtaflowTopology {
         Serde<RolloutStatus> statusSerde = AvroSerde.forValue(registry, RolloutStatus.class);
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeviceStateFolder.STORE), keys, stateSerde));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.DEVICES_STORE), keys, stateSerde));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.META_STORE), keys, Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.DEVICES_STORE), keys,
+                AvroSerde.forValue(registry, GateDevice.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.LEDGER_STORE), keys,
+                AvroSerde.forValue(registry, RolloutLedger.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.QUEUE_STORE), keys, Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.TIMERS_STORE), keys, Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.STATUS_STORE), keys, statusSerde));
 
         KStream<String, SpecificRecord> discovery = builder.stream(topics.deviceDiscovery().name(),
@@ -95,14 +105,26 @@ public final class OtaflowTopology {
         KStream<String, DeviceState> classifiedStream = classified.toStream(Named.as("device-classified-changes"));
         classifiedStream.to(topics.deviceState().name(), Produced.with(keys, stateSerde).withName("device-state-sink"));
 
-        KStream<String, SpecificRecord> decisions = classifiedStream
-                .filter((deviceId, device) -> device != null && device.getConfiguration() != null, Named.as("targeted-devices"))
-                .selectKey((deviceId, device) -> device.getConfiguration(), Named.as("by-configuration"))
+        // The gate classifies devices itself, against its co-partitioned copy of the desired firmware, so it reads the
+        // folded states directly: two hops fewer than the foreign-key join (its subscription and response topics).
+        // A device that moved is sent to the Configuration it left as well, which takes it out of that rollout.
+        KStream<String, SpecificRecord> decisions = folded
+                .flatMap((deviceId, device) -> {
+                    List<KeyValue<String, DeviceState>> out = new ArrayList<>(2);
+                    if (device.getConfiguration() != null) {
+                        out.add(KeyValue.pair(device.getConfiguration(), device));
+                    }
+                    if (device.getPreviousConfiguration() != null && !device.getPreviousConfiguration().equals(device.getConfiguration())) {
+                        out.add(KeyValue.pair(device.getPreviousConfiguration(), device));
+                    }
+                    return out;
+                }, Named.as("by-configuration"))
                 // No partition count here: Streams co-partitions this topic with firmware.desired (the gate reads its
                 // store), whatever that topic's size is on the cluster.
                 .repartition(Repartitioned.<String, DeviceState>as("device-by-configuration").withKeySerde(keys).withValueSerde(stateSerde))
                 .process(() -> new RolloutGate(DESIRED_STORE, gateInterval), Named.as("rollout-gate"),
-                        RolloutGate.DEVICES_STORE, RolloutGate.META_STORE, RolloutGate.STATUS_STORE, DESIRED_STORE);
+                        RolloutGate.DEVICES_STORE, RolloutGate.LEDGER_STORE, RolloutGate.QUEUE_STORE, RolloutGate.TIMERS_STORE,
+                        RolloutGate.STATUS_STORE, DESIRED_STORE);
 
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serde<SpecificRecord> anyRecord = Serdes.serdeFrom(new AvroSerializer(registry, false), (topic, data) -> {

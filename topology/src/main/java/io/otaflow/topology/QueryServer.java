@@ -2,6 +2,7 @@ package io.otaflow.topology;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.otaflow.topology.gate.RolloutGate;
 import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.RolloutStatus;
 import org.apache.avro.generic.GenericContainer;

@@ -40,6 +40,23 @@ public final class Versions {
         return c == 0 ? Order.SAME : c > 0 ? Order.NEWER : Order.OLDER;
     }
 
+    /**
+     * How many minor releases {@code current} is behind {@code target}: {@link Integer#MAX_VALUE}
+     * on an older major version, 0 when it is not behind or either version is not semver.
+     */
+    public static int minorsBehind(String target, String current) {
+        Matcher a = SEMVER.matcher(target);
+        Matcher b = SEMVER.matcher(current);
+        if (!a.matches() || !b.matches() || compare(target, current) != Order.NEWER) {
+            return 0;
+        }
+        int major = new java.math.BigInteger(a.group(1)).compareTo(new java.math.BigInteger(b.group(1)));
+        if (major != 0) {
+            return major > 0 ? Integer.MAX_VALUE : 0;
+        }
+        return Math.max(0, new java.math.BigInteger(a.group(2)).subtract(new java.math.BigInteger(b.group(2))).min(java.math.BigInteger.valueOf(Integer.MAX_VALUE)).intValue());
+    }
+
     private static int comparePreRelease(String a, String b) {
         if (a == null && b == null) {
             return 0;

@@ -1,6 +1,7 @@
 package io.otaflow.topology;
 
 import io.otaflow.schemas.DeviceState;
+import io.otaflow.topology.gate.RolloutGate;
 import io.otaflow.schemas.EligibilityClass;
 import io.otaflow.schemas.FlashCommand;
 import io.otaflow.schemas.FlashErrorCode;
@@ -150,8 +151,11 @@ class RolloutTopologyTest {
         f.finish(first.get(1), FlashPhase.FAILED, FlashErrorCode.CONNECTION_LOST, false);
         f.finish(first.get(2), FlashPhase.SUCCEEDED, null, false);
         f.finish(first.get(3), FlashPhase.SUCCEEDED, null, false);
-        assertThat(f.tick()).isEmpty();
+        // Each of the first three results freed a slot that was taken at once; the fourth crossed the threshold.
+        assertThat(f.tick()).hasSize(3);
+        assertThat(f.tick(Duration.ofSeconds(10))).isEmpty();
         RolloutStatus status = f.lastStatus();
+        assertThat(status.getReasonCode()).isEqualTo(io.otaflow.schemas.RolloutReason.ERROR_THRESHOLD);
         assertThat(status.getState()).isEqualTo(RolloutState.PAUSED);
         assertThat(status.getReason()).contains("error rate 2/4");
         assertThat(status.getFailuresByCode()).containsEntry("CONNECTION_LOST", 2);
@@ -196,9 +200,12 @@ class RolloutTopologyTest {
         FlashCommand first = f.tick().get(0);
         f.accepted(first);
         assertThat(f.tick(Duration.ofSeconds(30))).isEmpty();
-        List<FlashCommand> retry = f.tick(Duration.ofSeconds(31));
-        assertThat(retry).singleElement().satisfies(c -> assertThat(c.getAttempt()).isEqualTo(2));
+        // Past the deadline: counted as failed at once, but the slot stays held for the grace period.
+        assertThat(f.tick(Duration.ofSeconds(31))).isEmpty();
         assertThat(f.lastStatus().getFailuresByCode()).containsEntry("DEADLINE_EXCEEDED", 1);
+        assertThat(f.lastStatus().getCounts().getInFlight()).isEqualTo(1);
+        List<FlashCommand> retry = f.tick(io.otaflow.topology.gate.DeviceAttempt.DEADLINE_GRACE);
+        assertThat(retry).singleElement().satisfies(c -> assertThat(c.getAttempt()).isEqualTo(2));
     }
 
     @Test
@@ -381,6 +388,8 @@ class RolloutTopologyTest {
         List<FlashCommand> first = f.tick();
         assertThat(first).as("base rate: 2 a minute").hasSize(2);
         first.forEach(c -> f.finish(c, FlashPhase.SUCCEEDED, null, false));
-        assertThat(f.tick(Duration.ofSeconds(61))).as("2 successes double the rate to 4 a minute").hasSize(4);
+        assertThat(f.tick()).as("2 successes double the rate to 4 a minute: 2 more at once").hasSize(2);
+        assertThat(f.tick(Duration.ofSeconds(30))).isEmpty();
+        assertThat(f.tick(Duration.ofSeconds(31))).as("a minute later, 4").hasSize(4);
     }
 }

@@ -90,7 +90,8 @@ class TopologyAppIT {
             JsonNode rollout = await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/rollouts/default/iq")).build(), HttpResponse.BodyHandlers.ofString());
                 return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-            }, n -> n != null && n.path("counts").path("total").asInt() == 3);
+            }, n -> n != null && n.path("counts").path("total").asInt() == 3 // and every report read (total counts unreported devices too)
+                    && n.path("counts").path("upToDate").asInt() + n.path("counts").path("locked").asInt() + n.path("counts").path("eligible").asInt() == 3);
             assertThat(rollout.path("counts").path("upToDate").asInt()).isEqualTo(1);
             assertThat(rollout.path("counts").path("locked").asInt()).isEqualTo(1);
             assertThat(rollout.path("counts").path("eligible").asInt()).isEqualTo(1);

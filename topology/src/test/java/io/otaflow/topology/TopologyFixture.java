@@ -86,8 +86,13 @@ final class TopologyFixture implements AutoCloseable {
 
     /** A device discovered for the Configuration and reporting a version. */
     void device(String id, String type, String version, boolean locked) {
+        deviceIn(CONFIG, id, type, version, locked);
+    }
+
+    /** A device discovered for a Configuration (again: it moves there) and reporting a version. */
+    void deviceIn(String configuration, String id, String type, String version, boolean locked) {
         discovery.pipeInput(new TestRecord<>(id, DiscoveryEvent.newBuilder().setDeviceId(id).setEndpoint("http://" + id + ":8080")
-                .setOtaEndpoint(id + ":4242").setConfiguration(CONFIG).setSource(Source.HTTP_SCAN).setPresent(true)
+                .setOtaEndpoint(id + ":4242").setConfiguration(configuration).setSource(Source.HTTP_SCAN).setPresent(true)
                 .setMode(DeviceMode.APP).setObservedAt(now).build(), now));
         report(id, type, version, locked, now);
     }
@@ -107,7 +112,11 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     void desire(String version, long generation, RolloutPolicy policy) {
-        desired.pipeInput(new TestRecord<>(CONFIG, DesiredFirmware.newBuilder().setConfiguration(CONFIG)
+        desire(CONFIG, version, generation, 0, policy);
+    }
+
+    void desire(String configuration, String version, long generation, long epoch, RolloutPolicy policy) {
+        desired.pipeInput(new TestRecord<>(configuration, DesiredFirmware.newBuilder().setConfiguration(configuration).setEpoch(epoch)
                 .setTarget(new FirmwareRef("blink", version))
                 .setImage(FirmwareImage.newBuilder().setUri("file:///images/blink-" + version + ".bin").setSha256("00".repeat(32)).setSize(4096).build())
                 .setPolicy(policy).setGeneration(generation).setUpdatedAt(now).build(), now));
@@ -124,7 +133,35 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     void stopRollout() {
-        desired.pipeInput(new TestRecord<>(CONFIG, null, now));
+        stopRollout(CONFIG);
+    }
+
+    void stopRollout(String configuration) {
+        desired.pipeInput(new TestRecord<>(configuration, null, now));
+    }
+
+    /** Commands issued so far and not read yet, without letting time pass: what device updates issued at once. */
+    List<FlashCommand> drain() {
+        List<FlashCommand> issued = new ArrayList<>(commands.readValuesToList());
+        allCommands.addAll(issued);
+        return issued;
+    }
+
+    /** The status last stored for a Configuration. */
+    RolloutStatus status(String configuration) {
+        return driver.<String, RolloutStatus>getKeyValueStore(io.otaflow.topology.gate.RolloutGate.STATUS_STORE).get(configuration);
+    }
+
+    /** Entries in a store. */
+    int size(String store) {
+        int n = 0;
+        try (var all = driver.getKeyValueStore(store).all()) {
+            while (all.hasNext()) {
+                all.next();
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The worker's answer to a command: the phases, then a terminal result. */

@@ -26,6 +26,9 @@ public final class DesiredRecords {
                 .setConfiguration(key).setSelector(selector).setTarget(target).setImage(image).setPolicy(policy)
                 .setUpdatedAt(now).setSource(source);
         boolean sameFirmware = published != null && published.getTarget().equals(target) && published.getImage().equals(image);
+        // A key's first record (or its first after a tombstone) starts an epoch; later generations keep it, so a
+        // Configuration deleted and created again never reuses (epoch, generation), whatever its metadata.generation.
+        next.setEpoch(published == null ? now.toEpochMilli() : published.getEpoch());
         if (sameFirmware) {
             return next.setGeneration(published.getGeneration())
                     .setPreviousTarget(published.getPreviousTarget()).setPreviousImage(published.getPreviousImage()).build();
