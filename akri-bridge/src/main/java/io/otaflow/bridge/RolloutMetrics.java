@@ -38,6 +38,7 @@ final class RolloutMetrics implements AutoCloseable {
         COUNTS.put("skipped", RolloutCounts::getSkipped);
         COUNTS.put("offline", RolloutCounts::getOffline);
         COUNTS.put("rolled_back", RolloutCounts::getRolledBack);
+        COUNTS.put("blocked", RolloutCounts::getBlocked);
     }
 
     private final MeterRegistry registry;

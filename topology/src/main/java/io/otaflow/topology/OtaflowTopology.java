@@ -55,20 +55,33 @@ public final class OtaflowTopology {
     private OtaflowTopology() {
     }
 
-    public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistry registry, Duration gateInterval) {
+    /**
+     * The rollout gate and its stores over device states keyed by Configuration, beside a
+     * co-partitioned {@link #DESIRED_STORE}: flash commands and rollout statuses out. Public for
+     * the gate's scale benchmark, which feeds it directly.
+     */
+    public static KStream<String, SpecificRecord> rolloutGate(StreamsBuilder builder, KStream<String, DeviceState> byConfiguration,
+                                                              SchemaRegistry registry, Duration gateInterval) {
         Serde<String> keys = Serdes.String();
-        Serde<DeviceState> stateSerde = AvroSerde.forValue(registry, DeviceState.class);
-        Serde<DesiredFirmware> desiredSerde = AvroSerde.forValue(registry, DesiredFirmware.class);
-        Serde<RolloutStatus> statusSerde = AvroSerde.forValue(registry, RolloutStatus.class);
-
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeviceStateFolder.STORE), keys, stateSerde));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.DEVICES_STORE), keys,
                 AvroSerde.forValue(registry, GateDevice.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.LEDGER_STORE), keys,
                 AvroSerde.forValue(registry, RolloutLedger.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.QUEUE_STORE), keys, Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.TIMERS_STORE), keys, Serdes.String()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.STATUS_STORE), keys, statusSerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.STATUS_STORE), keys,
+                AvroSerde.forValue(registry, RolloutStatus.class)));
+        return byConfiguration.process(() -> new RolloutGate(DESIRED_STORE, gateInterval), Named.as("rollout-gate"),
+                RolloutGate.DEVICES_STORE, RolloutGate.LEDGER_STORE, RolloutGate.QUEUE_STORE, RolloutGate.TIMERS_STORE,
+                RolloutGate.STATUS_STORE, DESIRED_STORE);
+    }
+
+    public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistry registry, Duration gateInterval) {
+        Serde<String> keys = Serdes.String();
+        Serde<DeviceState> stateSerde = AvroSerde.forValue(registry, DeviceState.class);
+        Serde<DesiredFirmware> desiredSerde = AvroSerde.forValue(registry, DesiredFirmware.class);
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeviceStateFolder.STORE), keys, stateSerde));
 
         KStream<String, SpecificRecord> discovery = builder.stream(topics.deviceDiscovery().name(),
                         Consumed.with(keys, AvroSerde.forValue(registry, DiscoveryEvent.class)).withName("discovery-source"))
@@ -108,7 +121,7 @@ public final class OtaflowTopology {
         // The gate classifies devices itself, against its co-partitioned copy of the desired firmware, so it reads the
         // folded states directly: two hops fewer than the foreign-key join (its subscription and response topics).
         // A device that moved is sent to the Configuration it left as well, which takes it out of that rollout.
-        KStream<String, SpecificRecord> decisions = folded
+        KStream<String, DeviceState> byConfiguration = folded
                 .flatMap((deviceId, device) -> {
                     List<KeyValue<String, DeviceState>> out = new ArrayList<>(2);
                     if (device.getConfiguration() != null) {
@@ -121,10 +134,8 @@ public final class OtaflowTopology {
                 }, Named.as("by-configuration"))
                 // No partition count here: Streams co-partitions this topic with firmware.desired (the gate reads its
                 // store), whatever that topic's size is on the cluster.
-                .repartition(Repartitioned.<String, DeviceState>as("device-by-configuration").withKeySerde(keys).withValueSerde(stateSerde))
-                .process(() -> new RolloutGate(DESIRED_STORE, gateInterval), Named.as("rollout-gate"),
-                        RolloutGate.DEVICES_STORE, RolloutGate.LEDGER_STORE, RolloutGate.QUEUE_STORE, RolloutGate.TIMERS_STORE,
-                        RolloutGate.STATUS_STORE, DESIRED_STORE);
+                .repartition(Repartitioned.<String, DeviceState>as("device-by-configuration").withKeySerde(keys).withValueSerde(stateSerde));
+        KStream<String, SpecificRecord> decisions = rolloutGate(builder, byConfiguration, registry, gateInterval);
 
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serde<SpecificRecord> anyRecord = Serdes.serdeFrom(new AvroSerializer(registry, false), (topic, data) -> {

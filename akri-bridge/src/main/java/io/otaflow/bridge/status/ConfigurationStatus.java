@@ -53,6 +53,7 @@ public final class ConfigurationStatus {
             target.put("version", rollout.getTarget().getFirmwareVersion());
             status.put("target", target);
             status.put("state", rollout.getState().name());
+            status.put("reason", rollout.getReasonCode().name());
             status.put("wave", rollout.getWave());
             status.put("waveCount", rollout.getWaveCount());
             status.put("counts", counts(rollout.getCounts()));
@@ -82,6 +83,7 @@ public final class ConfigurationStatus {
         map.put("downgradeRefused", counts.getDowngradeRefused());
         map.put("offline", counts.getOffline());
         map.put("rolledBack", counts.getRolledBack());
+        map.put("blocked", counts.getBlocked());
         return map;
     }
 
