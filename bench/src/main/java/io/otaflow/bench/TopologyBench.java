@@ -9,6 +9,7 @@ import io.otaflow.schemas.FirmwareImage;
 import io.otaflow.schemas.FirmwareRef;
 import io.otaflow.schemas.FlashCommand;
 import io.otaflow.schemas.RolloutPolicy;
+import io.otaflow.schemas.RolloutStatus;
 import io.otaflow.schemas.Source;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import io.otaflow.schemas.serde.AvroDeserializer;
@@ -46,10 +47,12 @@ import java.util.stream.Collectors;
 
 /**
  * The topology's figures (issue 5), measured side by side in one run on the embedded platform:
- * device reports per second through the topology (state fold, FK join, gate), against a plain
- * consume→deserialize→produce pipe over the same records; then the time from a desired-firmware
- * change to the last command for {@code --devices} eligible devices with no gate limits, over
- * several runs (p50 and max of the runs; p50 and p99 of the per-command delay).
+ * device reports per second through the topology, timed until the gate's status counts every
+ * device (fold, re-key and gate all done), against a plain consume→deserialize→produce pipe over
+ * the same records; then, over several runs, the time from a desired-firmware change to the last
+ * command and to the status with every command in flight, for {@code --devices} eligible devices
+ * with no gate limits (p50 and max of the runs; p50 and p99 of the per-command delay). A run
+ * that misses a command or a status exits non-zero and prints no figure for it.
  */
 public final class TopologyBench {
 
@@ -81,6 +84,9 @@ public final class TopologyBench {
             KafkaProducer<String, GenericContainer> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
                     (AvroSerializer) new AvroSerializer<>(registry, false));
             Instant now = Instant.now();
+            // The rollout exists before the input, admitting nobody: the gate counts every device, so the clock can
+            // stop at the gate's output (its status), past the fold, the re-key and the gate, not at the sources.
+            producer.send(new ProducerRecord<>(topics.firmwareDesired().name(), "default/bench", desired(0, 0, now)));
             for (int d = 0; d < devices; d++) {
                 String id = String.format("bench-%05d", d);
                 producer.send(new ProducerRecord<>(topics.deviceDiscovery().name(), id, DiscoveryEvent.newBuilder().setDeviceId(id)
@@ -114,6 +120,14 @@ public final class TopologyBench {
                     Thread.sleep(20);
                 }
                 start = System.nanoTime(); // from RUNNING: group join and topic creation are not throughput
+                int lockedAtEnd = (reportsPerDevice - 1) % 2 == 1 ? (int) Math.ceil(devices / 7.0) : 0;
+                int expected = devices - lockedAtEnd;
+                if (!awaitStatus(kafka, registry, topics.rolloutStatus().name(), 0, 600_000,
+                        s -> s.getCounts().getTotal() == devices && s.getCounts().getLocked() == lockedAtEnd
+                                && s.getCounts().getEligible() == expected)) {
+                    System.err.println("the gate never counted every device: no throughput figure");
+                    System.exit(1);
+                }
                 awaitConsumed(kafka, "bench-topology", List.of(topics.deviceReports().name(), topics.deviceDiscovery().name()));
                 double topologySeconds = (System.nanoTime() - start) / 1e9;
                 System.out.printf("BENCH topology_reports_per_second %.0f records/s%n", reports / topologySeconds);
@@ -137,16 +151,10 @@ public final class TopologyBench {
                     commands.assignment().forEach(commands::position);
                     for (int run = 1; run <= runs; run++) {
                         long published = System.currentTimeMillis();
-                        producer.send(new ProducerRecord<>(topics.firmwareDesired().name(), "default/bench", DesiredFirmware.newBuilder()
-                                .setConfiguration("default/bench").setTarget(new FirmwareRef("blink", "1.1." + run))
-                                .setImage(FirmwareImage.newBuilder().setUri("file:///b.bin").setSha256("00".repeat(32)).setSize(4096).build())
-                                .setPolicy(RolloutPolicy.newBuilder().setMaxInFlight(1_000_000).build())
-                                .setGeneration(run).setUpdatedAt(Instant.ofEpochMilli(published)).build())).get();
+                        producer.send(new ProducerRecord<>(topics.firmwareDesired().name(), "default/bench",
+                                desired(run, 1_000_000, Instant.ofEpochMilli(published)))).get();
                         Set<String> got = new HashSet<>();
                         long last = published;
-                        // Every 7th device is locked in odd report rounds: it ends locked if the last round is odd.
-                        int lockedAtEnd = (reportsPerDevice - 1) % 2 == 1 ? (int) Math.ceil(devices / 7.0) : 0;
-                        int expected = devices - lockedAtEnd;
                         long deadline = System.currentTimeMillis() + 300_000;
                         while (got.size() < expected && System.currentTimeMillis() < deadline) {
                             for (ConsumerRecord<String, FlashCommand> record : commands.poll(Duration.ofMillis(200))) {
@@ -157,9 +165,19 @@ public final class TopologyBench {
                                 }
                             }
                         }
+                        if (got.size() < expected) {
+                            System.err.printf("run %d: %d of %d commands within 300 s: no figure%n", run, got.size(), expected);
+                            System.exit(1);
+                        }
                         lastCommand.add((last - published) / 1000.0);
-                        System.out.printf("BENCH topology_run%d_commands %d of %d commands%n", run, got.size(), expected);
+                        final int generation = run;
+                        if (!awaitStatus(kafka, registry, topics.rolloutStatus().name(), published, 60_000,
+                                s -> s.getGeneration() == generation && s.getCounts().getInFlight() == expected)) {
+                            System.err.printf("run %d: no status with the %d commands in flight: no figure%n", run, expected);
+                            System.exit(1);
+                        }
                         System.out.printf("BENCH topology_run%d_desired_to_last_command %.2f s%n", run, (last - published) / 1000.0);
+                        System.out.printf("BENCH topology_run%d_desired_to_final_status %.2f s%n", run, (System.currentTimeMillis() - published) / 1000.0);
                     }
                 }
                 Collections.sort(lastCommand);
@@ -172,6 +190,37 @@ public final class TopologyBench {
             producer.close();
         }
         System.exit(0);
+    }
+
+    private static DesiredFirmware desired(long generation, int maxInFlight, Instant at) {
+        return DesiredFirmware.newBuilder()
+                .setConfiguration("default/bench").setTarget(new FirmwareRef("blink", "1.1." + generation))
+                .setImage(FirmwareImage.newBuilder().setUri("file:///b.bin").setSha256("00".repeat(32)).setSize(4096).build())
+                .setPolicy(RolloutPolicy.newBuilder().setMaxInFlight(maxInFlight).build())
+                .setGeneration(generation).setEpoch(1).setUpdatedAt(at).build();
+    }
+
+    /** Reads the rollout status topic from the start until a status published at or after {@code since} satisfies {@code done}. */
+    private static boolean awaitStatus(String kafka, SchemaRegistryClient registry, String topic, long since, long timeoutMs,
+                                       java.util.function.Predicate<RolloutStatus> done) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, RolloutStatus> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new AvroDeserializer<>(registry, RolloutStatus.class))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            while (System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, RolloutStatus> record : consumer.poll(Duration.ofMillis(100))) {
+                    if (record.value() != null && record.timestamp() >= since && done.test(record.value())) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
     }
 
     /** The plain pipe: consume, decode, encode, produce; timed until every record went through. */

@@ -22,8 +22,8 @@ public final class DemoReport {
             out.printf("  %-16s %7d %7d%n", version, s.versionsBefore().getOrDefault(version, 0), s.versionsAfter().getOrDefault(version, 0));
         }
         out.println();
-        out.printf("Results             %d devices: %d updated, %d held (locked), %d not updated, %d rolled back, rollout %s%n",
-                s.devices(), s.updated(), s.locked(), s.failed(), s.rolledBack(), s.rolloutState());
+        out.printf("Results             %d devices: %d updated, %d held (locked), %d not updated, %d rolled back, %d skipped, rollout %s%n",
+                s.devices(), s.updated(), s.locked(), s.failed(), s.rolledBack(), s.skipped(), s.rolloutState());
         s.failuresByCode().forEach((code, n) -> out.printf("  not updated: %-22s %d%n", code, n));
         out.printf("Flash duration      p50 %.1f s   p95 %.1f s%n", s.flashP50Seconds(), s.flashP95Seconds());
         out.printf("Wall time           %.1f s from the Configuration change (device-bound lower bound %.1f s, ratio %.2f)%n",

@@ -262,7 +262,8 @@ public final class DemoRun implements AutoCloseable {
         double perFlash = options.timing().flashLowerBound(options.imageBytes()).toMillis() / 1000.0;
         double bound = perFlash * Math.ceil(flashed / (double) options.maxInFlight());
         boolean passed = healthyMissed.isEmpty() && lockedTouched.isEmpty() && unexplained.isEmpty() && duplicates == 0;
-        return new DemoSummary(options.devices(), updated, locked, failed, rolledBack, duplicates, round(wall), round(bound),
+        return new DemoSummary(options.devices(), updated, locked, failed, rolledBack,
+                rollout == null ? 0 : rollout.getCounts().getSkipped(), duplicates, round(wall), round(bound),
                 round(percentile(durations, 0.50)), round(percentile(durations, 0.95)), rollout == null ? "UNKNOWN" : rollout.getState().name(),
                 before, versions(), failuresByCode, unexplained, healthyMissed, lockedTouched, passed);
     }

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param locked             locked devices (held, never to be touched)
  * @param failed             unlocked devices not at the target afterwards
  * @param rolledBack         devices re-flashed with the previous image after failing verification
+ * @param skipped            devices whose latest command the worker SKIPPED (nothing done: locked, already at the target)
  * @param duplicateCommands  flash commands that repeated a (device, generation, attempt, rollback) already commanded
  * @param wallSeconds        from the Configuration change to the end of the rollout
  * @param deviceBoundSeconds the least time the devices themselves need under the policy's max-in-flight
@@ -28,7 +29,7 @@ import java.util.Map;
  * @param passed             the verdict: exit code 0 only if true
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record DemoSummary(int devices, int updated, int locked, int failed, int rolledBack, int duplicateCommands,
+public record DemoSummary(int devices, int updated, int locked, int failed, int rolledBack, int skipped, int duplicateCommands,
                           double wallSeconds, double deviceBoundSeconds, double flashP50Seconds, double flashP95Seconds,
                           String rolloutState, Map<String, Integer> versionsBefore, Map<String, Integer> versionsAfter,
                           Map<String, Integer> failuresByCode, List<String> unexplained, List<String> healthyMissed,

@@ -73,12 +73,25 @@ public final class ProgressView {
         }
         String waves = "  waves    " + bar(status.getWave() + (status.getState().name().equals("COMPLETED") ? 1 : 0), status.getWaveCount(), 20)
                 + " wave " + Math.min(status.getWave() + 1, status.getWaveCount()) + "/" + status.getWaveCount() + "   " + status.getState()
-                + (status.getReason() == null ? "" : " (" + status.getReason() + ")");
+                + (status.getReason() == null ? "" : " (" + status.getReason() + ")") + waveProgress(status);
         String counts = "  updated  " + bar(updated, targeted, 30) + " " + updated + "/" + targeted
                 + "   in flight " + c.getInFlight() + "   held (locked) " + c.getLocked() + "   failed " + c.getFailed()
+                + "   skipped " + c.getSkipped() + (c.getBlocked() > 0 ? "   blocked " + c.getBlocked() : "")
                 + "   rolled back " + c.getRolledBack() + "   offline " + c.getOffline();
         draw(List.of(String.format("  %5.1f s   generation %d: %s %s", seconds, status.getGeneration(),
                 status.getTarget().getFirmwareType(), status.getTarget().getFirmwareVersion()), waves, phaseLine.toString(), counts));
+    }
+
+    /** Each wave's admitted devices, done and still running: overlapping waves show as two with devices running. */
+    static String waveProgress(RolloutStatus status) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < status.getWaves().size(); i++) {
+            io.otaflow.schemas.WaveProgress w = status.getWaves().get(i);
+            int running = w.getAdmitted() - w.getSucceeded() - w.getFailed() - w.getSkipped();
+            line.append(i == 0 ? "   " : "  ").append('w').append(i + 1).append(' ').append(w.getSucceeded()).append('/').append(w.getAdmitted())
+                    .append(running > 0 ? " (" + running + " running)" : "");
+        }
+        return line.toString();
     }
 
     private void draw(List<String> lines) {

@@ -512,6 +512,8 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
                 .setReason(ledger.getReason())
                 .setWave(ledger.getWave())
                 .setWaveCount(WaveCondition.targets(wanted.getPolicy(), Tally.total(ledger)).size())
+                .setWaves(ledger.getWaves().stream().map(w -> new io.otaflow.schemas.WaveProgress(w.getAdmitted(), w.getSucceeded(),
+                        w.getFailed(), w.getSkipped())).toList())
                 .setFailuresByCode(new HashMap<>(ledger.getFailuresByCode()))
                 .setStartedAt(ledger.getStartedAt() == null ? null : Instant.ofEpochMilli(ledger.getStartedAt()))
                 .setUpdatedAt(Instant.ofEpochMilli(now));
