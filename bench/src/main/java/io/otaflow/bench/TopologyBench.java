@@ -122,8 +122,9 @@ public final class TopologyBench {
                 start = System.nanoTime(); // from RUNNING: group join and topic creation are not throughput
                 int lockedAtEnd = (reportsPerDevice - 1) % 2 == 1 ? (int) Math.ceil(devices / 7.0) : 0;
                 int expected = devices - lockedAtEnd;
+                int fleet = devices;
                 if (!awaitStatus(kafka, registry, topics.rolloutStatus().name(), 0, 600_000,
-                        s -> s.getCounts().getTotal() == devices && s.getCounts().getLocked() == lockedAtEnd
+                        s -> s.getCounts().getTotal() == fleet && s.getCounts().getLocked() == lockedAtEnd
                                 && s.getCounts().getEligible() == expected)) {
                     System.err.println("the gate never counted every device: no throughput figure");
                     System.exit(1);
