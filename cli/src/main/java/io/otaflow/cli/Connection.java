@@ -133,6 +133,23 @@ final class Connection {
         return table;
     }
 
+    /** Writes one record, acknowledged by every in-sync replica, or fails within 30 s. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    <V extends SpecificRecord> void publish(Topic<V> topic, String key, V value) throws Exception {
+        checkKafka();
+        Properties props = new Properties();
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka());
+        props.putAll(io.otaflow.schemas.config.KafkaClientSecurity.fromEnvironment());
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, org.apache.avro.generic.GenericContainer> producer =
+                     new org.apache.kafka.clients.producer.KafkaProducer<>(props, new org.apache.kafka.common.serialization.StringSerializer(),
+                             (io.otaflow.schemas.serde.AvroSerializer) new io.otaflow.schemas.serde.AvroSerializer<>(registry(), false))) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic.name(), key, value))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     static String rootCause(Throwable e) {
         Throwable cause = e;
         while (cause.getCause() != null && cause.getCause() != cause) {

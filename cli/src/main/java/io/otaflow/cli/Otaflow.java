@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Otaflow.Version.class,
         description = "Cloud-native, event-driven firmware updates for IoT fleets.",
-        subcommands = {DemoCommand.class, UpCommand.class, SimulateCommand.class, FirmwareCommand.class, DiscoverCommand.class, TopologyCommand.class, BridgeCommand.class, WorkerCommand.class, FlashCommandLine.class, DevicesCommand.class, RolloutCommand.class, TopicsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, UpCommand.class, SimulateCommand.class, FirmwareCommand.class, DiscoverCommand.class, TopologyCommand.class, BridgeCommand.class, WorkerCommand.class, FlashCommandLine.class, DevicesCommand.class, DeviceCommand.class, RolloutCommand.class, TopicsCommand.class, CommandLine.HelpCommand.class})
 public final class Otaflow {
 
     public static void main(String[] args) {

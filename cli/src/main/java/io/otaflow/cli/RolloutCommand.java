@@ -193,18 +193,7 @@ final class RolloutCommand {
         }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     static void publish(Connection connection, String key, DesiredFirmware desired) throws Exception {
-        connection.checkKafka();
-        SchemaRegistryClient registry = connection.registry();
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.kafka());
-        props.putAll(KafkaClientSecurity.fromEnvironment());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        try (KafkaProducer<String, GenericContainer> producer = new KafkaProducer<>(props, new StringSerializer(),
-                (AvroSerializer) new AvroSerializer<>(registry, false))) {
-            producer.send(new ProducerRecord<>(connection.topics().firmwareDesired().name(), key, desired)).get(30, TimeUnit.SECONDS);
-        }
+        connection.publish(connection.topics().firmwareDesired(), key, desired);
     }
 }

@@ -1,5 +1,7 @@
 package io.otaflow.topology;
 
+import io.otaflow.schemas.DeviceAction;
+import io.otaflow.schemas.DeviceControl;
 import io.otaflow.schemas.DeviceMode;
 import io.otaflow.schemas.DeviceReport;
 import io.otaflow.schemas.DeviceState;
@@ -93,6 +95,13 @@ public final class DeviceStateFolder implements Processor<String, SpecificRecord
                 moveTo(current, state, r.getConfiguration());
             }
             case FlashProgress p -> foldProgress(current, state, p);
+            case DeviceControl c -> {
+                if (current == null || c.getAction() != DeviceAction.UNBLOCK
+                        || (current.getUnblockRequestedAt() != null && !c.getAt().isAfter(current.getUnblockRequestedAt()))) {
+                    return null; // an unknown device, an unknown action, or an older request: nothing to say
+                }
+                state.setUnblockRequestedAt(c.getAt());
+            }
             default -> {
                 return null;
             }

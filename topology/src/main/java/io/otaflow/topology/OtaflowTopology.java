@@ -1,6 +1,7 @@
 package io.otaflow.topology;
 
 import io.otaflow.schemas.DesiredFirmware;
+import io.otaflow.schemas.DeviceControl;
 import io.otaflow.schemas.DeviceReport;
 import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.DiscoveryEvent;
@@ -93,9 +94,14 @@ public final class OtaflowTopology {
                         Consumed.with(keys, AvroSerde.forValue(registry, FlashProgress.class)).withName("progress-source"))
                 .mapValues(v -> (SpecificRecord) v, Named.as("progress-as-event"));
 
+        KStream<String, SpecificRecord> control = builder.stream(topics.deviceControl().name(),
+                        Consumed.with(keys, AvroSerde.forValue(registry, DeviceControl.class)).withName("control-source"))
+                .mapValues(v -> (SpecificRecord) v, Named.as("control-as-event"));
+
         KStream<String, DeviceState> folded = discovery
                 .merge(reports, Named.as("discovery-and-reports"))
                 .merge(progress, Named.as("device-events"))
+                .merge(control, Named.as("device-events-and-control"))
                 .process(DeviceStateFolder::new, Named.as("device-state-folder"), DeviceStateFolder.STORE);
         KTable<String, DeviceState> devices = folded
                 .toTable(Named.as("device-table"), Materialized.<String, DeviceState, KeyValueStore<Bytes, byte[]>>as("device-table-store")

@@ -190,6 +190,22 @@ class RolloutGateTest {
     }
 
     @Test
+    void anOperatorUnblocksADeviceAtOnce() {
+        fleet(1, "1.0.0");
+        f.desire("1.1.0", 1, policy().setMaxAttempts(10).setRetryBackoffMs(0).setPenaltyBox(PenaltyBox.newBuilder()
+                .setMaxFailuresInWindow(1).setWindowMs(3_600_000).setBlockMs(86_400_000).build()).build());
+        f.finish(f.tick().get(0), FlashPhase.FAILED, FlashErrorCode.CONNECTION_LOST, true);
+        assertThat(f.tick(Duration.ofMinutes(10))).isEmpty();
+        assertThat(f.status(CONFIG).getCounts().getBlocked()).isEqualTo(1);
+        f.unblock("pico-001");
+        assertThat(f.drain()).as("admitted on the instruction itself").singleElement()
+                .satisfies(c -> assertThat(c.getAttempt()).isEqualTo(2));
+        f.unblock("unknown-device"); // nothing to say about a device nobody knows
+        f.tick();
+        assertThat(f.status(CONFIG).getCounts().getBlocked()).isZero();
+    }
+
+    @Test
     void devicesFarBehindTakeThePriorityLaneBesideTheCanary() {
         for (int i = 1; i <= 5; i++) {
             f.device("current-" + i, "blink", "1.2.0", false);

@@ -48,6 +48,7 @@ final class TopologyFixture implements AutoCloseable {
     private final TestInputTopic<String, DeviceReport> reports;
     private final TestInputTopic<String, FlashProgress> progress;
     private final TestInputTopic<String, DesiredFirmware> desired;
+    private final TestInputTopic<String, io.otaflow.schemas.DeviceControl> control;
     final TestOutputTopic<String, FlashCommand> commands;
     final TestOutputTopic<String, RolloutStatus> statuses;
     final TestOutputTopic<String, DeviceState> states;
@@ -74,6 +75,7 @@ final class TopologyFixture implements AutoCloseable {
         reports = driver.createInputTopic(topics.deviceReports().name(), keys, new AvroSerializer<>(registry, false));
         progress = driver.createInputTopic(topics.flashProgress().name(), keys, new AvroSerializer<>(registry, false));
         desired = driver.createInputTopic(topics.firmwareDesired().name(), keys, new AvroSerializer<>(registry, false));
+        control = driver.createInputTopic(topics.deviceControl().name(), keys, new AvroSerializer<>(registry, false));
         commands = driver.createOutputTopic(topics.flashCommands().name(), new StringDeserializer(), new AvroDeserializer(registry, FlashCommand.class));
         statuses = driver.createOutputTopic(topics.rolloutStatus().name(), new StringDeserializer(), new AvroDeserializer(registry, RolloutStatus.class));
         fleetVersions = driver.createOutputTopic(topics.fleetVersions().name(), new StringDeserializer(),
@@ -100,6 +102,12 @@ final class TopologyFixture implements AutoCloseable {
     void report(String id, String type, String version, boolean locked, Instant at) {
         reports.pipeInput(new TestRecord<>(id, DeviceReport.newBuilder().setDeviceId(id).setFirmwareType(type).setFirmwareVersion(version)
                 .setLocked(locked).setMode(DeviceMode.APP).setObservedAt(at).setSource(Source.HTTP_SCAN).build(), now));
+    }
+
+    /** What {@code otaflow device unblock} publishes. */
+    void unblock(String id) {
+        control.pipeInput(new TestRecord<>(id, io.otaflow.schemas.DeviceControl.newBuilder().setDeviceId(id)
+                .setAction(io.otaflow.schemas.DeviceAction.UNBLOCK).setRequestedBy("test").setAt(now).build(), now));
     }
 
     void absent(String id) {

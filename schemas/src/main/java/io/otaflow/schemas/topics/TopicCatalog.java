@@ -1,6 +1,7 @@
 package io.otaflow.schemas.topics;
 
 import io.otaflow.schemas.DeadLetter;
+import io.otaflow.schemas.DeviceControl;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.DeviceReport;
 import io.otaflow.schemas.DeviceState;
@@ -36,6 +37,7 @@ public final class TopicCatalog {
     private final Topic<DeadLetter> deadLetters;
     private final Topic<FleetVersions> fleetVersions;
     private final Topic<FlashOutcomes> flashOutcomes;
+    private final Topic<DeviceControl> deviceControl;
 
     public TopicCatalog() {
         this(DEFAULT_PREFIX, DEFAULT_PARTITIONS);
@@ -64,6 +66,8 @@ public final class TopicCatalog {
                 "records that could not be processed, with their origin and the error (keyed by the original key)");
         fleetVersions = new Topic<>(name("fleet.versions.v1"), FleetVersions.class, partitions, true, -1,
                 "analytics: devices per version, per Configuration and firmware type (keyed by configuration|type)");
+        deviceControl = new Topic<>(name("device.control.v1"), DeviceControl.class, partitions, false, WEEK_MS,
+                "an operator's instruction about a device, e.g. unblock it from the penalty box (keyed by device id)");
         flashOutcomes = new Topic<>(name("flash.outcomes.v1"), FlashOutcomes.class, partitions, false, Duration.ofDays(30).toMillis(),
                 "analytics: flash results, failures by code and durations per Configuration and minute (keyed by configuration@windowStart)");
     }
@@ -116,8 +120,12 @@ public final class TopicCatalog {
         return flashOutcomes;
     }
 
+    public Topic<DeviceControl> deviceControl() {
+        return deviceControl;
+    }
+
     public List<Topic<?>> all() {
         return List.of(deviceDiscovery, deviceReports, firmwareDesired, deviceState, flashCommands, flashProgress,
-                rolloutStatus, deadLetters, fleetVersions, flashOutcomes);
+                rolloutStatus, deadLetters, fleetVersions, flashOutcomes, deviceControl);
     }
 }

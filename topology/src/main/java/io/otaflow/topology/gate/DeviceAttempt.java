@@ -12,6 +12,7 @@ import io.otaflow.schemas.gate.GateDevice;
 import io.otaflow.topology.Eligibility;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Set;
 
@@ -81,6 +82,11 @@ public final class DeviceAttempt {
             next.setOutcome(AttemptOutcome.ROLLED_BACK).setRetryAt(null);
         }
         GateDevice built = next.build();
+        Instant unblock = device.getUnblockRequestedAt();
+        if (unblock != null && (built.getUnblockApplied() == null || unblock.toEpochMilli() > built.getUnblockApplied())) {
+            PenaltyBox.unblock(built); // an operator let it out
+            built.setUnblockApplied(unblock.toEpochMilli());
+        }
         built.setCounted(classify(built, device, desired, now));
         return new Result(built, failed, rollback);
     }
