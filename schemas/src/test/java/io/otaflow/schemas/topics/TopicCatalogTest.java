@@ -18,7 +18,8 @@ class TopicCatalogTest {
         assertThat(catalog.all()).extracting(Topic::name).containsExactly(
                 "otaflow.device.discovery.v1", "otaflow.device.reports.v1", "otaflow.firmware.desired.v1",
                 "otaflow.device.state.v1", "otaflow.flash.commands.v1", "otaflow.flash.progress.v1",
-                "otaflow.rollout.status.v1", "otaflow.dlq.v1", "otaflow.fleet.versions.v1", "otaflow.flash.outcomes.v1");
+                "otaflow.rollout.status.v1", "otaflow.dlq.v1", "otaflow.fleet.versions.v1", "otaflow.flash.outcomes.v1",
+                "otaflow.device.control.v1");
         assertThat(new TopicCatalog("site-a.otaflow", 3).flashCommands().name()).isEqualTo("site-a.otaflow.flash.commands.v1");
     }
 
