@@ -63,8 +63,10 @@ class SecuredKafkaIT {
                 "--kafka", kafka.saslBootstrapServers(), "--schema-registry", registry.url());
         assertThat(created.exitCode()).as(created.output()).isZero();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
-                    .containsAll(new TopicCatalog("secured", 1).all().stream().map(Topic::name).toList());
+            // The broker's metadata may lag the creation of the last topic by a moment.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() ->
+                    assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+                            .containsAll(new TopicCatalog("secured", 1).all().stream().map(Topic::name).toList()));
         }
         // A service too: the topology (Kafka Streams, exactly-once) gets ready over SASL.
         int ops = FreePorts.next();

@@ -38,8 +38,9 @@ class UpCommandIT {
                     .contains(endpoints.schemaRegistry()).contains(endpoints.kubernetes());
 
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafka()))) {
-                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
-                        .containsAll(new TopicCatalog().all().stream().map(Topic::name).toList());
+                // The broker's metadata may lag the creation of the last topics by a moment.
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
+                        .containsAll(new TopicCatalog().all().stream().map(Topic::name).toList()));
             }
             assertThat(new SchemaRegistryClient(endpoints.schemaRegistry()).compatibility()).isEqualTo("BACKWARD");
         } finally {
