@@ -245,6 +245,8 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         ledger.setOutcomes(new HashMap<>());
         ledger.setWaves(new ArrayList<>());
         ledger.setQueuedFirst(0);
+        ledger.setQueuedRetry(0);
+        ledger.setQueuedPriority(0);
         ledger.setPriorityInFlight(0);
         ledger.setDesiredUpdatedAt(wanted.getUpdatedAt().toEpochMilli());
         clearQueue(configuration);
@@ -365,12 +367,13 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
             Admission.Slots slots = Admission.slots(policy, Tally.of(ledger, GateClass.IN_FLIGHT), ledger.getPriorityInFlight(),
                     targets.get(position.wave()), Tally.admittedFirst(ledger), Tally.succeeded(ledger), ledger.getRecentIssues().size());
             int rate = slots.rate();
-            int priority = issue(configuration, ledger, wanted, PriorityLane.Lane.PRIORITY, Math.min(slots.priority(), rate), now);
+            // Between ticks a lane the ledger counts as empty is not read; a tick reads every lane, whatever the counts say.
+            int priority = issue(configuration, ledger, wanted, PriorityLane.Lane.PRIORITY, Math.min(slots.priority(), rate), now, readWindows);
             rate -= priority;
-            int retries = issue(configuration, ledger, wanted, PriorityLane.Lane.RETRY, Math.min(slots.main(), rate), now);
+            int retries = issue(configuration, ledger, wanted, PriorityLane.Lane.RETRY, Math.min(slots.main(), rate), now, readWindows);
             rate -= retries;
             issue(configuration, ledger, wanted, PriorityLane.Lane.NORMAL,
-                    Math.min(Math.min(slots.main() - retries, slots.firstInWave()), rate), now);
+                    Math.min(Math.min(slots.main() - retries, slots.firstInWave()), rate), now, readWindows);
             position = WaveCondition.advance(policy, targets, ledger.getWaves(), ledger.getWave(), ledger.getWaveMetAt(),
                     Tally.admittedFirst(ledger), ledger.getQueuedFirst(), Instant.ofEpochMilli(now));
             ledger.setWave(position.wave());
@@ -402,8 +405,9 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
     }
 
     /** Issues up to {@code slots} commands to the lane's head of the queue; how many it issued. */
-    private int issue(String configuration, RolloutLedger ledger, DesiredFirmware wanted, PriorityLane.Lane lane, int slots, long now) {
-        if (slots <= 0) {
+    private int issue(String configuration, RolloutLedger ledger, DesiredFirmware wanted, PriorityLane.Lane lane, int slots, long now,
+                      boolean evenIfCountedEmpty) {
+        if (slots <= 0 || (!evenIfCountedEmpty && queued(ledger, lane) <= 0)) {
             return 0;
         }
         String prefix = configuration + SEP + lane.ordinal() + SEP;
@@ -420,9 +424,7 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
             queueCursors.put(prefix, entry.key + SEP);
             String deviceKey = deviceKey(configuration, entry.value);
             GateDevice device = devices.get(deviceKey);
-            if (lane == PriorityLane.Lane.NORMAL) {
-                ledger.setQueuedFirst(ledger.getQueuedFirst() - 1);
-            }
+            countQueued(ledger, lane, -1);
             if (device == null || !entry.key.equals(device.getQueueKey())) {
                 continue; // stale: the device left the queue without its entry
             }
@@ -463,9 +465,7 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         if (cursor != null && key.compareTo(cursor) < 0) {
             queueCursors.put(prefix, key); // keep "nothing below the cursor" true
         }
-        if (parts[1].equals(String.valueOf(PriorityLane.Lane.NORMAL.ordinal()))) {
-            ledger.setQueuedFirst(ledger.getQueuedFirst() + 1);
-        }
+        countQueued(ledger, PriorityLane.Lane.values()[Integer.parseInt(parts[1])], +1);
     }
 
     private void dequeue(RolloutLedger ledger, GateDevice device) {
@@ -474,9 +474,24 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
             return;
         }
         queue.delete(key);
-        if (ledger != null && RolloutId.of(device).equals(RolloutId.of(ledger))
-                && key.split(String.valueOf(SEP), 4)[1].equals(String.valueOf(PriorityLane.Lane.NORMAL.ordinal()))) {
-            ledger.setQueuedFirst(ledger.getQueuedFirst() - 1);
+        if (ledger != null && RolloutId.of(device).equals(RolloutId.of(ledger))) {
+            countQueued(ledger, PriorityLane.Lane.values()[Integer.parseInt(key.split(String.valueOf(SEP), 4)[1])], -1);
+        }
+    }
+
+    private static int queued(RolloutLedger ledger, PriorityLane.Lane lane) {
+        return switch (lane) {
+            case RETRY -> ledger.getQueuedRetry();
+            case PRIORITY -> ledger.getQueuedPriority();
+            case NORMAL -> ledger.getQueuedFirst();
+        };
+    }
+
+    private static void countQueued(RolloutLedger ledger, PriorityLane.Lane lane, int delta) {
+        switch (lane) {
+            case RETRY -> ledger.setQueuedRetry(Math.max(0, ledger.getQueuedRetry() + delta));
+            case PRIORITY -> ledger.setQueuedPriority(Math.max(0, ledger.getQueuedPriority() + delta));
+            case NORMAL -> ledger.setQueuedFirst(Math.max(0, ledger.getQueuedFirst() + delta));
         }
     }
 
