@@ -95,8 +95,9 @@ class FleetIT {
                 SimulatedDevice device = b.devices().get(7);
                 String url = device.config().httpUrl();
                 HttpClient http = HttpClient.newHttpClient();
-                Thread.sleep(200);
-                long uptimeBefore = metadata(http, url).path("uptimeMs").asLong();
+                // Up for a moment first, so that a fresh uptime after the reboot is told apart.
+                long uptimeBefore = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                        .until(() -> metadata(http, url).path("uptimeMs").asLong(), up -> up >= 200);
                 http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/reboot")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 // Back on the same endpoint after the reboot: the same device, with a fresh uptime.

@@ -315,7 +315,7 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
     /** Deadlines, grace periods, backoffs and blocks that ended: only the timers due, whatever the fleet's size. */
     private void fireTimers(long now) {
         List<String> due = new ArrayList<>();
-        try (KeyValueIterator<String, String> range = timers.range(timerCursor, String.format("%016x", now) + SEP + '\uffff')) {
+        try (KeyValueIterator<String, String> range = timers.range(timerCursor, hex16(now) + SEP + '\uffff')) {
             range.forEachRemaining(kv -> due.add(kv.key));
         }
         Map<String, RolloutLedger> changed = new HashMap<>();
@@ -336,7 +336,7 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
                 ledgers.put(configuration, ledger);
             }
         });
-        timerCursor = String.format("%016x", now + 1);
+        timerCursor = hex16(now + 1);
     }
 
     // ------------------------------------------------------------------ admission
@@ -546,11 +546,17 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
 
     /** Lane, then wave rank, then id: the queue's order. */
     static String queueKey(String configuration, PriorityLane.Lane lane, GateDevice device) {
-        return configuration + SEP + lane.ordinal() + SEP + String.format("%016x", device.getRank()) + SEP + device.getDevice().getDeviceId();
+        return configuration + SEP + lane.ordinal() + SEP + hex16(device.getRank()) + SEP + device.getDevice().getDeviceId();
+    }
+
+    /** A non-negative number as 16 lowercase hex digits, so keys sort by it; on every update's path, hence no Formatter. */
+    static String hex16(long value) {
+        String hex = Long.toHexString(value);
+        return "0000000000000000".substring(hex.length()) + hex;
     }
 
     static String timerKey(long at, String configuration, String deviceId) {
-        return String.format("%016x", at) + SEP + configuration + SEP + deviceId;
+        return hex16(at) + SEP + configuration + SEP + deviceId;
     }
 
     private static Map<String, Integer> increment(Map<String, Integer> map, String key) {
