@@ -23,9 +23,10 @@ import java.util.Map;
 
 /**
  * Folds discovery events, device reports and flash progress into one {@link DeviceState} per
- * device and forwards it when it changed. Late and duplicate inputs are harmless: presence and
- * mode follow the newest discovery, firmware and lock the newest report (by their own
- * timestamps), a flash the newest event of the newest command; replaying an event changes nothing.
+ * device, stores it when it changed and forwards it when it is news ({@link Heartbeats}: more
+ * than a poll moving the clocks). Late and duplicate inputs are harmless: presence and mode follow
+ * the newest discovery, firmware and lock the newest report (by their own timestamps), a flash the
+ * newest event of the newest command; replaying an event changes nothing.
  */
 public final class DeviceStateFolder implements Processor<String, SpecificRecord, String, DeviceState> {
     public static final String STORE = "device-state-store";
@@ -48,7 +49,9 @@ public final class DeviceStateFolder implements Processor<String, SpecificRecord
         DeviceState next = fold(current, record.key(), record.value());
         if (next != null && !next.equals(current)) {
             store.put(record.key(), next);
-            context.forward(record.withValue(next));
+            if (Heartbeats.isNews(current, next)) {
+                context.forward(record.withValue(next));
+            }
         }
     }
 
