@@ -1,5 +1,6 @@
 package io.otaflow.flasher;
 
+import io.otaflow.devstack.FreePorts;
 import io.otaflow.picowota.AppImage;
 import io.otaflow.schemas.FirmwareImage;
 import io.otaflow.schemas.FirmwareRef;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,16 +54,10 @@ class FlashJobIT {
         frontend.close();
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     private SimulatedDevice device(Faults faults, boolean locked, String version) throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
-        SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-" + devices.size(), new InetSocketAddress(lo, freePort()),
-                new InetSocketAddress(lo, freePort())).withFaults(faults).withLocked(locked), pool, frontend);
+        SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-" + devices.size(), new InetSocketAddress(lo, FreePorts.next()),
+                new InetSocketAddress(lo, FreePorts.next())).withFaults(faults).withLocked(locked), pool, frontend);
         device.install(AppImage.build("blink", version, 64 * 1024), AppImage.DEFAULT_BASE);
         device.powerOn();
         devices.add(device);
@@ -231,8 +225,8 @@ class FlashJobIT {
     @Test
     void aDeviceUnreachableForAWhileIsFlashedWhenItComesBack() throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
-        SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-late", new InetSocketAddress(lo, freePort()),
-                new InetSocketAddress(lo, freePort())).withFaults(Faults.NONE.withUnreachableFor(Duration.ofSeconds(4))), pool, frontend);
+        SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-late", new InetSocketAddress(lo, FreePorts.next()),
+                new InetSocketAddress(lo, FreePorts.next())).withFaults(Faults.NONE.withUnreachableFor(Duration.ofSeconds(4))), pool, frontend);
         device.install(AppImage.build("blink", "1.0.0", 64 * 1024), AppImage.DEFAULT_BASE);
         device.powerOn();
         devices.add(device);

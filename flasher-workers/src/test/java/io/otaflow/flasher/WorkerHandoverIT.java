@@ -1,5 +1,6 @@
 package io.otaflow.flasher;
 
+import io.otaflow.devstack.FreePorts;
 import io.otaflow.devstack.DevStack;
 import io.otaflow.devstack.junit.SharedDevStack;
 import io.otaflow.picowota.AppImage;
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,12 +56,6 @@ class WorkerHandoverIT {
     private static final TimingProfile SLOW_FLASH = new TimingProfile("slow-flash", Duration.ZERO, Duration.ZERO,
             Duration.ofMillis(50), Duration.ofMillis(50), Duration.ofMillis(60), Duration.ofMillis(15));
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void aSecondWorkerFinishesWhatAKilledOneStarted(DevStack stack, @TempDir Path work) throws Exception {
         String run = "fw" + UUID.randomUUID().toString().substring(0, 6);
@@ -70,8 +64,8 @@ class WorkerHandoverIT {
         SchemaRegistryClient registry = new SchemaRegistryClient(stack.endpoints().schemaRegistry());
         InetAddress lo = InetAddress.getLoopbackAddress();
         try (HttpFrontend frontend = new HttpFrontend(1)) {
-            SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-handover", new InetSocketAddress(lo, freePort()),
-                    new InetSocketAddress(lo, freePort())).withTiming(SLOW_FLASH), new SectorPool(4096), frontend);
+            SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-handover", new InetSocketAddress(lo, FreePorts.next()),
+                    new InetSocketAddress(lo, FreePorts.next())).withTiming(SLOW_FLASH), new SectorPool(4096), frontend);
             device.install(AppImage.build("blink", "1.0.0", 64 * 1024), AppImage.DEFAULT_BASE);
             device.powerOn();
             await().atMost(Duration.ofSeconds(10)).until(device::mode, m -> m == SimulatedDevice.Mode.APP);

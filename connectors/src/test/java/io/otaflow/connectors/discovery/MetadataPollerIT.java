@@ -1,5 +1,6 @@
 package io.otaflow.connectors.discovery;
 
+import io.otaflow.devstack.FreePorts;
 import com.sun.net.httpserver.HttpServer;
 import io.otaflow.picowota.AppImage;
 import io.otaflow.simulators.device.DeviceAuth;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -23,18 +23,12 @@ import static org.awaitility.Awaitility.await;
 /** Polling real HTTP: credentials from discoveryProperties, and a device too slow to answer. */
 class MetadataPollerIT {
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void credentialsFromDiscoveryPropertiesAreSentAndRefusalsAreBadInput() throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
         try (HttpFrontend frontend = new HttpFrontend(1)) {
-            SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-auth", new InetSocketAddress(lo, freePort()),
-                    new InetSocketAddress(lo, freePort())).withAuth(new DeviceAuth.Basic("akri", "s3cret")), new SectorPool(4096), frontend);
+            SimulatedDevice device = new SimulatedDevice(DeviceConfig.of("pico-auth", new InetSocketAddress(lo, FreePorts.next()),
+                    new InetSocketAddress(lo, FreePorts.next())).withAuth(new DeviceAuth.Basic("akri", "s3cret")), new SectorPool(4096), frontend);
             device.install(AppImage.build("blink", "1.0.0", 4096), AppImage.DEFAULT_BASE);
             device.powerOn();
             await().atMost(Duration.ofSeconds(10)).until(device::mode, m -> m == SimulatedDevice.Mode.APP);

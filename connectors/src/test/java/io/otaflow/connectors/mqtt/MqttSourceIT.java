@@ -1,5 +1,6 @@
 package io.otaflow.connectors.mqtt;
 
+import io.otaflow.devstack.FreePorts;
 import io.otaflow.devstack.DevStack;
 import io.otaflow.devstack.junit.SharedDevStack;
 import io.otaflow.schemas.DeadLetter;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -61,10 +61,7 @@ class MqttSourceIT {
         Path mosquitto = Path.of("/usr/sbin/mosquitto");
         Assumptions.assumeTrue(Files.isExecutable(mosquitto) || System.getenv("CI") != null,
                 "Debian's mosquitto is not installed (.ci/run installs it)");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
+        int port = FreePorts.next();
         Path conf = Files.writeString(work.resolve("mosquitto.conf"), "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
         Process broker = new ProcessBuilder(mosquitto.toString(), "-c", conf.toString()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("mosquitto.log").toFile()).start();

@@ -1,5 +1,6 @@
 package io.otaflow.simulators.device;
 
+import io.otaflow.devstack.FreePorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.otaflow.picowota.AppImage;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,12 +45,6 @@ class SimulatedDeviceIT {
         frontend.close();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     private SimulatedDevice device(DeviceConfig config, byte[] image) {
         SimulatedDevice device = new SimulatedDevice(config, pool, frontend);
         devices.add(device);
@@ -63,7 +57,7 @@ class SimulatedDeviceIT {
 
     private SimulatedDevice device(Faults faults) throws IOException {
         InetAddress lo = InetAddress.getLoopbackAddress();
-        DeviceConfig config = DeviceConfig.of("pico-test", new InetSocketAddress(lo, freePort()), new InetSocketAddress(lo, freePort()))
+        DeviceConfig config = DeviceConfig.of("pico-test", new InetSocketAddress(lo, FreePorts.next()), new InetSocketAddress(lo, FreePorts.next()))
                 .withFaults(faults);
         return device(config, AppImage.build("blink", "1.0.0", 64 * 1024));
     }
@@ -191,8 +185,8 @@ class SimulatedDeviceIT {
     @Test
     void authenticationIsChecked() throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
-        SimulatedDevice device = device(DeviceConfig.of("pico-auth", new InetSocketAddress(lo, freePort()),
-                new InetSocketAddress(lo, freePort())).withAuth(new DeviceAuth.Basic("admin", "s3cret")), AppImage.build("blink", "1.0.0", 4096));
+        SimulatedDevice device = device(DeviceConfig.of("pico-auth", new InetSocketAddress(lo, FreePorts.next()),
+                new InetSocketAddress(lo, FreePorts.next())).withAuth(new DeviceAuth.Basic("admin", "s3cret")), AppImage.build("blink", "1.0.0", 4096));
         awaitMode(device, SimulatedDevice.Mode.APP);
         HttpResponse<String> refused = get(device, SimulatedDevice.METADATA_PATH, null);
         assertThat(refused.statusCode()).isEqualTo(401);
