@@ -2,6 +2,7 @@ package io.otaflow.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.otaflow.cli.demo.DemoLog;
 import io.otaflow.cli.demo.DemoReport;
 import io.otaflow.cli.demo.DemoRun;
 import io.otaflow.cli.demo.DemoSummary;
@@ -69,12 +70,15 @@ final class DemoCommand implements Callable<Integer> {
         DemoRun.Options defaults = DemoRun.Options.defaults(work);
         DemoRun.Options options = new DemoRun.Options(devices, faults == null ? defaults.faults() : faults, profile, defaults.imageBytes(),
                 maxInFlight, waves, defaults.waveSuccessThreshold(), seed, timeout, work);
+        DemoLog log = DemoLog.divert(work.resolve("otaflow-demo.log"));
+        out.println("full log: " + log.file());
         DemoRun run = new DemoRun(options, out);
         UntilStopped stopped = UntilStopped.closing(run, "demo");
         DemoSummary summary;
         try {
             summary = run.run(new ProgressView(out, interactive()));
             DemoReport.print(out, summary, run.kubernetes(), 60);
+            out.printf("full log: %s (%d warnings, %d errors)%n", log.file(), log.warnings(), log.errors());
             if (jsonSummary != null) {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonSummary.toFile(), summary);
                 out.println("summary written to " + jsonSummary);
@@ -91,6 +95,7 @@ final class DemoCommand implements Callable<Integer> {
             if (!keepRunning) {
                 run.close();
             }
+            log.close();
         }
         return summary.passed() ? 0 : 1;
     }
