@@ -12,6 +12,8 @@ import java.util.TreeSet;
 
 /** The end of a demo run in words: versions before and after, results, durations, and the Instances as kubectl shows them. */
 public final class DemoReport {
+    private static final double MEANINGFUL_BOUND_SECONDS = 1.0;
+
     private DemoReport() {
     }
 
@@ -26,8 +28,14 @@ public final class DemoReport {
                 s.devices(), s.updated(), s.locked(), s.failed(), s.rolledBack(), s.skipped(), s.rolloutState());
         s.failuresByCode().forEach((code, n) -> out.printf("  not updated: %-22s %d%n", code, n));
         out.printf("Flash duration      p50 %.1f s   p95 %.1f s%n", s.flashP50Seconds(), s.flashP95Seconds());
-        out.printf("Wall time           %.1f s from the Configuration change (device-bound lower bound %.1f s, ratio %.2f)%n",
-                s.wallSeconds(), s.deviceBoundSeconds(), s.deviceBoundSeconds() == 0 ? 0 : s.wallSeconds() / s.deviceBoundSeconds());
+        if (s.deviceBoundSeconds() < MEANINGFUL_BOUND_SECONDS) {
+            // fast timing: the devices need next to nothing, and a ratio to that says nothing
+            out.printf("Wall time           %.1f s from the Configuration change (device-bound lower bound under %.0f s: no ratio)%n",
+                    s.wallSeconds(), MEANINGFUL_BOUND_SECONDS);
+        } else {
+            out.printf("Wall time           %.1f s from the Configuration change (device-bound lower bound %.1f s, ratio %.2f)%n",
+                    s.wallSeconds(), s.deviceBoundSeconds(), s.wallSeconds() / s.deviceBoundSeconds());
+        }
         out.printf("Duplicate commands  %d%n", s.duplicateCommands());
         out.println();
         out.println("$ kubectl get akrii");
