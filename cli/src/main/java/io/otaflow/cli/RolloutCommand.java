@@ -115,6 +115,11 @@ final class RolloutCommand {
 
         abstract String verb();
 
+        /** True for a resume: it also lifts a pause the gate took by itself, so it must change the record even when no flag does. */
+        boolean stampsResume() {
+            return false;
+        }
+
         @Override
         public Integer call() throws Exception {
             String key = Connection.configurationKey(configuration);
@@ -134,6 +139,9 @@ final class RolloutCommand {
                         // A merge patch of the annotations alone: no conflict with the bridge's status writes.
                         Map<String, String> annotations = new HashMap<>();
                         flags().forEach((flag, value) -> annotations.put("otaflow.io/" + flag, String.valueOf(value)));
+                        if (stampsResume()) {
+                            annotations.put("otaflow.io/resumed-at", Instant.now().toString());
+                        }
                         GenericKubernetesResource patched = kubernetes.genericKubernetesResources(Akri.CONFIGURATION).inNamespace(namespace)
                                 .withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
                                         DevicesCommand.Json.write(Map.of("metadata", Map.of("annotations", annotations))));
@@ -152,7 +160,11 @@ final class RolloutCommand {
                     default -> throw new IllegalStateException(flag);
                 }
             });
-            DesiredFirmware next = DesiredFirmware.newBuilder(desired).setPolicy(policy.build()).setUpdatedAt(Instant.now()).build();
+            Instant now = Instant.now();
+            if (stampsResume()) {
+                policy.setResumedAt(now.toEpochMilli());
+            }
+            DesiredFirmware next = DesiredFirmware.newBuilder(desired).setPolicy(policy.build()).setUpdatedAt(now).build();
             publish(connection, key, next);
             out.printf("%s: republished the desired firmware of %s, generation %d (%s)%n", verb(), key, next.getGeneration(), flags());
             out.flush();
@@ -171,7 +183,7 @@ final class RolloutCommand {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Lift a pause or an abort (and an automatic pause after an error threshold).")
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Lift a pause or an abort, and a pause the gate took by itself (an error threshold, a wave that missed its success threshold: that wave is accepted and the next opens).")
     static final class Resume extends Steer {
         Map<String, Boolean> flags() {
             return Map.of("paused", false, "aborted", false);
@@ -179,6 +191,11 @@ final class RolloutCommand {
 
         String verb() {
             return "resume";
+        }
+
+        @Override
+        boolean stampsResume() {
+            return true;
         }
     }
 

@@ -71,6 +71,43 @@ class RolloutGateTest {
     }
 
     @Test
+    void aWaveThatCanNoLongerMeetItsThresholdPausesAndAResumeOpensTheNext() {
+        fleet(10, "1.0.0");
+        // The error threshold is out of the way (5 of a sample of 5): the wave's own threshold decides.
+        io.otaflow.schemas.RolloutPolicy policy = policy().setMaxInFlight(3).setMaxAttempts(1).setErrorThreshold(1.0).setMinSampleSize(5)
+                .setWaves(List.of(wave(3, null, 0.75), wave(null, 100.0, 0.9))).build();
+        f.desire("1.1.0", 1, policy);
+        List<FlashCommand> canaries = f.tick();
+        assertThat(canaries).hasSize(3);
+        f.finish(canaries.get(0), FlashPhase.SUCCEEDED, null, false);
+        f.finish(canaries.get(1), FlashPhase.FAILED, FlashErrorCode.SEAL_REJECTED, false);
+        assertThat(f.drain()).isEmpty();
+        f.tick();
+        assertThat(f.lastStatus().getState()).as("one may still succeed, but 3 of 3 are needed and one failed for good")
+                .isEqualTo(RolloutState.PAUSED);
+        assertThat(f.lastStatus().getReasonCode()).isEqualTo(RolloutReason.WAVE_MISSED);
+        assertThat(f.lastStatus().getReason()).startsWith("wave 1 missed its success threshold: 1 of 3 failed for good");
+
+        f.finish(canaries.get(2), FlashPhase.SUCCEEDED, null, false);
+        assertThat(f.tick(Duration.ofMinutes(5))).as("the pause holds, whatever the rest of the wave does").isEmpty();
+        assertThat(f.status(CONFIG).getReasonCode()).isEqualTo(RolloutReason.WAVE_MISSED);
+
+        f.desire("1.1.0", 1, io.otaflow.schemas.RolloutPolicy.newBuilder(policy).setResumedAt(f.now.toEpochMilli()).build());
+        List<FlashCommand> wave2 = f.drain();
+        wave2.addAll(f.tick());
+        assertThat(wave2).as("resumed: the operator accepts wave 1 and wave 2 fills the slots").hasSize(3);
+        assertThat(f.lastStatus().getState()).isEqualTo(RolloutState.PROGRESSING);
+        assertThat(f.lastStatus().getWave()).isEqualTo(1);
+        for (int round = 0; round < 5 && f.status(CONFIG).getState() != RolloutState.COMPLETED; round++) {
+            wave2.forEach(c -> f.finish(c, FlashPhase.SUCCEEDED, null, false));
+            wave2 = f.drain();
+            wave2.addAll(f.tick());
+        }
+        assertThat(f.status(CONFIG).getState()).isEqualTo(RolloutState.COMPLETED);
+        assertThat(f.status(CONFIG).getCounts().getUpToDate()).isEqualTo(9);
+    }
+
+    @Test
     void skippedCommandsCountApartAndNeverInThresholdsOrWaves() {
         fleet(6, "1.0.0");
         f.desire("1.1.0", 1, policy().setMaxInFlight(10).setErrorThreshold(0.1).setMinSampleSize(1)

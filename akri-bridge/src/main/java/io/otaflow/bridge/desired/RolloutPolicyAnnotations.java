@@ -12,7 +12,9 @@ import io.otaflow.schemas.WaveSpec;
 
 import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +42,7 @@ import java.util.regex.Pattern;
  * otaflow.io/retry-backoff: "30s"             otaflow.io/rollback-on-failure: "true"
  * otaflow.io/allow-downgrade: "false"         otaflow.io/allow-repurpose: "false"
  * otaflow.io/paused: "false"                  otaflow.io/aborted: "false"
+ * otaflow.io/resumed-at: "2026-12-03T12:00:00Z"  (otaflow rollout resume: lifts a pause the gate took itself)
  * otaflow.io/selector: "ring=canary,site=berlin"  (devices whose discovery properties match)
  * </pre>
  */
@@ -73,6 +76,7 @@ public final class RolloutPolicyAnnotations {
         KEYS.put("allow-repurpose", (b, v) -> b.setAllowRepurpose(bool(v)));
         KEYS.put("paused", (b, v) -> b.setPaused(bool(v)));
         KEYS.put("aborted", (b, v) -> b.setAborted(bool(v)));
+        KEYS.put("resumed-at", (b, v) -> b.setResumedAt(instant(v).toEpochMilli()));
         KEYS.put("selector", (b, v) -> selector(v));
     }
 
@@ -284,6 +288,14 @@ public final class RolloutPolicyAnnotations {
             throw new IllegalArgumentException("'" + text + "' is not a fraction between 0 and 1 (or 0% and 100%)");
         }
         return fraction;
+    }
+
+    private static Instant instant(String text) {
+        try {
+            return Instant.parse(text.strip());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a UTC time such as 2026-12-03T12:00:00Z");
+        }
     }
 
     private static boolean bool(String text) {

@@ -41,6 +41,7 @@ class RolloutPolicyAnnotationsTest {
         annotations.put("otaflow.io/allow-repurpose", "true");
         annotations.put("otaflow.io/paused", "true");
         annotations.put("otaflow.io/aborted", "false");
+        annotations.put("otaflow.io/resumed-at", "2026-12-03T12:00:00Z");
         annotations.put("otaflow.io/selector", "ring=canary, site=berlin");
         RolloutPolicy policy = RolloutPolicyAnnotations.policy(annotations);
         assertThat(policy.getMaxInFlight()).isEqualTo(5);
@@ -72,6 +73,7 @@ class RolloutPolicyAnnotationsTest {
         assertThat(policy.getAllowRepurpose()).isTrue();
         assertThat(policy.getPaused()).isTrue();
         assertThat(policy.getAborted()).isFalse();
+        assertThat(policy.getResumedAt()).isEqualTo(java.time.Instant.parse("2026-12-03T12:00:00Z").toEpochMilli());
         assertThat(RolloutPolicyAnnotations.selector(annotations)).isEqualTo(Map.of("ring", "canary", "site", "berlin"));
     }
 
@@ -88,6 +90,7 @@ class RolloutPolicyAnnotationsTest {
                 Map.entry("otaflow.io/maintenance-windows=0 2 * * * | 2h | Mars/Olympus", "InvalidPolicy"),
                 Map.entry("otaflow.io/device-timeout=soon", "InvalidPolicy"),
                 Map.entry("otaflow.io/paused=maybe", "InvalidPolicy"),
+                Map.entry("otaflow.io/resumed-at=yesterday", "InvalidPolicy"),
                 Map.entry("otaflow.io/wave-soak=1m", "InvalidPolicy"))) {
             String[] keyValue = bad.getKey().split("=", 2);
             Map<String, String> annotations = Map.of(keyValue[0], keyValue.length > 1 ? keyValue[1] : "1");

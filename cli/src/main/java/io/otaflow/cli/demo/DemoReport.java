@@ -27,6 +27,7 @@ public final class DemoReport {
         out.printf("Results             %d devices: %d updated, %d held (locked), %d not updated, %d rolled back, %d skipped, rollout %s%n",
                 s.devices(), s.updated(), s.locked(), s.failed(), s.rolledBack(), s.skipped(), s.rolloutState());
         s.failuresByCode().forEach((code, n) -> out.printf("  not updated: %-22s %d%n", code, n));
+        s.operatorResumes().forEach(why -> out.println("  operator: " + why));
         out.printf("Flash duration      p50 %.1f s   p95 %.1f s%n", s.flashP50Seconds(), s.flashP95Seconds());
         if (s.deviceBoundSeconds() < MEANINGFUL_BOUND_SECONDS) {
             // fast timing: the devices need next to nothing, and a ratio to that says nothing

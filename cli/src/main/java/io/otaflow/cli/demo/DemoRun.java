@@ -21,6 +21,7 @@ import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.FlashCommand;
 import io.otaflow.schemas.FlashPhase;
 import io.otaflow.schemas.FlashSummary;
+import io.otaflow.schemas.RolloutReason;
 import io.otaflow.schemas.RolloutState;
 import io.otaflow.schemas.RolloutStatus;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
@@ -40,6 +41,7 @@ import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.Signature;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -75,6 +77,7 @@ public final class DemoRun implements AutoCloseable {
     private final Options options;
     private final PrintWriter out;
     private final List<AutoCloseable> started = new ArrayList<>();
+    private final List<String> operatorResumes = new ArrayList<>();
     private DevStack stack;
     private Fleet fleet;
     private FleetWatch watch;
@@ -183,6 +186,7 @@ public final class DemoRun implements AutoCloseable {
         view.phase("updating to blink 1.1.0 (waves " + options.waves() + ", at most " + options.maxInFlight() + " in flight)");
         RolloutStatus[] last = new RolloutStatus[1];
         long[] quietSince = {0};
+        Set<Integer> resumedWaves = new HashSet<>();
         await(options.timeout(), () -> {
             RolloutStatus status = watch.rollouts.get(key);
             if (status == null || status.getGeneration() <= generationBefore) {
@@ -190,6 +194,10 @@ public final class DemoRun implements AutoCloseable {
             }
             last[0] = status;
             view.rollout(status, watch, seconds(updateStart));
+            if (status.getState() == RolloutState.PAUSED && status.getReasonCode() == RolloutReason.WAVE_MISSED
+                    && resumedWaves.add(status.getWave())) {
+                resumeAsAnOperator(view, status);
+            }
             boolean stuck = status.getCounts().getInFlight() == 0 && status.getCounts().getEligible() == 0;
             if (!stuck) {
                 quietSince[0] = 0;
@@ -207,6 +215,25 @@ public final class DemoRun implements AutoCloseable {
             out.println("(Instance status still being written; the table may lag)");
         }
         return judge(last[0], before, resetsBefore, wall);
+    }
+
+    /**
+     * A wave that missed its success threshold pauses the rollout for an operator's decision. The
+     * demo's fault mix can put a faulty device in a small canary, so the demo takes that decision
+     * as {@code otaflow rollout resume} would, and says so in the summary.
+     */
+    private void resumeAsAnOperator(ProgressView view, RolloutStatus status) {
+        String why = status.getReason() + "; resumed as `otaflow rollout resume " + NAMESPACE + "/" + CONFIGURATION + "` would";
+        view.phase("paused: " + why);
+        operatorResumes.add(why);
+        String patch;
+        try {
+            patch = JSON.writeValueAsString(Map.of("metadata", Map.of("annotations", Map.of("otaflow.io/resumed-at", Instant.now().toString()))));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        kubernetes.genericKubernetesResources(Akri.CONFIGURATION).inNamespace(NAMESPACE).withName(CONFIGURATION)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
 
     private DemoSummary judge(RolloutStatus rollout, Map<String, Integer> before, Map<String, Long> resetsBefore, double wall) {
@@ -265,7 +292,7 @@ public final class DemoRun implements AutoCloseable {
         return new DemoSummary(options.devices(), updated, locked, failed, rolledBack,
                 rollout == null ? 0 : rollout.getCounts().getSkipped(), duplicates, round(wall), round(bound),
                 round(percentile(durations, 0.50)), round(percentile(durations, 0.95)), rollout == null ? "UNKNOWN" : rollout.getState().name(),
-                before, versions(), failuresByCode, unexplained, healthyMissed, lockedTouched, passed);
+                before, versions(), failuresByCode, unexplained, healthyMissed, lockedTouched, List.copyOf(operatorResumes), passed);
     }
 
     /** Why a device is not at the target, from what otaflow recorded about it; null if nothing explains it. */

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param unexplained        devices not at the target with no explanation (must be empty)
  * @param healthyMissed      healthy unlocked devices not at the target (must be empty)
  * @param lockedTouched      locked devices that got a command or were rebooted (must be empty)
+ * @param operatorResumes    pauses the demo lifted as an operator would (a wave that missed its success threshold), and why
  * @param passed             the verdict: exit code 0 only if true
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,5 +34,5 @@ public record DemoSummary(int devices, int updated, int locked, int failed, int 
                           double wallSeconds, double deviceBoundSeconds, double flashP50Seconds, double flashP95Seconds,
                           String rolloutState, Map<String, Integer> versionsBefore, Map<String, Integer> versionsAfter,
                           Map<String, Integer> failuresByCode, List<String> unexplained, List<String> healthyMissed,
-                          List<String> lockedTouched, boolean passed) {
+                          List<String> lockedTouched, List<String> operatorResumes, boolean passed) {
 }

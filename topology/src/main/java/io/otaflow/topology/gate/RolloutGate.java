@@ -64,6 +64,8 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
     public static final String TIMERS_STORE = "rollout-timers";
     public static final String STATUS_STORE = "rollout-status-store";
     static final char SEP = '\u0000';
+    /** What the first decision of an admission pass assumes of the wave: nothing holds it (it is read after). */
+    private static final WaveCondition.Position NO_WAVE_HOLD = new WaveCondition.Position(0, null, RolloutReason.NONE);
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final String desiredStoreName;
@@ -249,6 +251,7 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         ledger.setQueuedPriority(0);
         ledger.setPriorityInFlight(0);
         ledger.setDesiredUpdatedAt(wanted.getUpdatedAt().toEpochMilli());
+        ledger.setMaxAttempts(wanted.getPolicy().getMaxAttempts());
         clearQueue(configuration);
         List<GateDevice> all = new ArrayList<>();
         try (KeyValueIterator<String, GateDevice> range = devices.prefixScan(configuration + SEP, KEYS)) {
@@ -351,11 +354,14 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         Optional<MaintenanceWindows.Closed> closed = readWindows
                 ? MaintenanceWindows.closed(policy.getMaintenanceWindows(), Instant.ofEpochMilli(now))
                 : previousWindowVerdict(ledger);
-        RolloutStateMachine.Decision decision = decide(ledger, wanted, closed, false, RolloutReason.NONE, now);
+        if (RolloutStateMachine.acceptsMissedWave(previous(ledger), wanted.getUpdatedAt().toEpochMilli())) {
+            ledger.setWavesAccepted(Math.max(ledger.getWavesAccepted(), ledger.getWave() + 1));
+        }
+        RolloutStateMachine.Decision decision = decide(ledger, wanted, closed, false, NO_WAVE_HOLD, now);
         int total = Tally.total(ledger);
         List<Integer> targets = WaveCondition.targets(policy, total);
         WaveCondition.Position position = WaveCondition.advance(policy, targets, ledger.getWaves(), ledger.getWave(), ledger.getWaveMetAt(),
-                Tally.admittedFirst(ledger), ledger.getQueuedFirst(), Instant.ofEpochMilli(now));
+                Tally.admittedFirst(ledger), ledger.getQueuedFirst(), ledger.getWavesAccepted(), Instant.ofEpochMilli(now));
         ledger.setWave(position.wave());
         ledger.setWaveMetAt(position.metAt());
         if (decision.admits()) {
@@ -375,12 +381,12 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
             issue(configuration, ledger, wanted, PriorityLane.Lane.NORMAL,
                     Math.min(Math.min(slots.main() - retries, slots.firstInWave()), rate), now, readWindows);
             position = WaveCondition.advance(policy, targets, ledger.getWaves(), ledger.getWave(), ledger.getWaveMetAt(),
-                    Tally.admittedFirst(ledger), ledger.getQueuedFirst(), Instant.ofEpochMilli(now));
+                    Tally.admittedFirst(ledger), ledger.getQueuedFirst(), ledger.getWavesAccepted(), Instant.ofEpochMilli(now));
             ledger.setWave(position.wave());
             ledger.setWaveMetAt(position.metAt());
         }
         boolean complete = Tally.of(ledger, GateClass.ELIGIBLE) == 0 && Tally.of(ledger, GateClass.IN_FLIGHT) == 0;
-        decision = decide(ledger, wanted, closed, complete, position.holding(), now);
+        decision = decide(ledger, wanted, closed, complete, position, now);
         ledger.setState(decision.state());
         ledger.setReasonCode(decision.reasonCode());
         ledger.setReason(decision.reason());
@@ -396,12 +402,14 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
     }
 
     private static RolloutStateMachine.Decision decide(RolloutLedger ledger, DesiredFirmware wanted, Optional<MaintenanceWindows.Closed> closed,
-                                                       boolean complete, RolloutReason waveHolding, long now) {
-        RolloutStateMachine.Previous previous = new RolloutStateMachine.Previous(ledger.getState(), ledger.getReasonCode(), ledger.getReason(),
-                ledger.getHeldSince());
-        return RolloutStateMachine.decide(new RolloutStateMachine.Inputs(previous, wanted.getPolicy(), wanted.getUpdatedAt().toEpochMilli(),
+                                                       boolean complete, WaveCondition.Position wave, long now) {
+        return RolloutStateMachine.decide(new RolloutStateMachine.Inputs(previous(ledger), wanted.getPolicy(), wanted.getUpdatedAt().toEpochMilli(),
                 ThresholdCondition.check(wanted.getPolicy(), Tally.succeeded(ledger), Tally.failed(ledger), ledger.getFailuresByCode()),
-                closed, complete, waveHolding, now));
+                closed, complete, wave.holding(), wave.detail(), now));
+    }
+
+    private static RolloutStateMachine.Previous previous(RolloutLedger ledger) {
+        return new RolloutStateMachine.Previous(ledger.getState(), ledger.getReasonCode(), ledger.getReason(), ledger.getHeldSince());
     }
 
     /** Issues up to {@code slots} commands to the lane's head of the queue; how many it issued. */

@@ -13,19 +13,21 @@ import java.util.Set;
  * A rollout's next state, from typed inputs only. In order of precedence:
  * <pre>
  *  ABORTED   by a threshold or an abort code: for good in this generation (only a new one restarts)
- *  PAUSED    by a threshold: until the desired firmware is published again after the pause
+ *  PAUSED    by a threshold or a missed wave: until the desired firmware is published again after the pause
  *  ABORTED   OPERATOR_ABORTED while policy.aborted
  *  ABORTED / PAUSED   a threshold crossed now (errorAction, or ABORT_CODE)
  *  PAUSED    OPERATOR_PAUSED while policy.paused
  *  WAITING_FOR_WINDOW WINDOW_CLOSED / INVALID_WINDOW outside every maintenance window
  *  COMPLETED nothing eligible, nothing in flight
+ *  PAUSED    WAVE_MISSED: the open wave can no longer meet its threshold (a resume accepts it)
  *  PROGRESSING  NONE, WAVE_GATE or SOAKING (what the open wave waits for)
  * </pre>
  * SUPERSEDED is not decided here: the gate publishes it for a rollout that a newer one replaces.
  */
 public final class RolloutStateMachine {
-    private static final Set<RolloutReason> THRESHOLDS = EnumSet.of(RolloutReason.ERROR_THRESHOLD, RolloutReason.ERROR_CODE_THRESHOLD,
-            RolloutReason.ABORT_CODE);
+    /** The states the gate takes by itself: they hold until an operator acts (republishes), whatever the counts do since. */
+    private static final Set<RolloutReason> STICKY = EnumSet.of(RolloutReason.ERROR_THRESHOLD, RolloutReason.ERROR_CODE_THRESHOLD,
+            RolloutReason.ABORT_CODE, RolloutReason.WAVE_MISSED);
 
     private RolloutStateMachine() {
     }
@@ -38,10 +40,12 @@ public final class RolloutStateMachine {
      * @param desiredUpdatedAt when the desired firmware was last published (a republish lifts a threshold pause)
      * @param windowClosed     empty while a maintenance window is open
      * @param complete         nothing eligible and nothing in flight
-     * @param waveHolding      what the open wave waits for (NONE, WAVE_GATE, SOAKING)
+     * @param waveHolding      what the open wave waits for (NONE, WAVE_GATE, SOAKING, WAVE_MISSED)
+     * @param waveDetail       why, in words, for WAVE_MISSED
      */
     public record Inputs(Previous previous, RolloutPolicy policy, long desiredUpdatedAt, Optional<ThresholdCondition.Breach> breach,
-                         Optional<MaintenanceWindows.Closed> windowClosed, boolean complete, RolloutReason waveHolding, long now) {
+                         Optional<MaintenanceWindows.Closed> windowClosed, boolean complete, RolloutReason waveHolding, String waveDetail,
+                         long now) {
     }
 
     public record Decision(RolloutState state, RolloutReason reasonCode, String reason, Long heldSince) {
@@ -52,7 +56,7 @@ public final class RolloutStateMachine {
 
     public static Decision decide(Inputs in) {
         Previous p = in.previous();
-        if (p != null && THRESHOLDS.contains(p.reasonCode())) {
+        if (p != null && STICKY.contains(p.reasonCode())) {
             if (p.state() == RolloutState.ABORTED) {
                 return new Decision(RolloutState.ABORTED, p.reasonCode(), p.reason(), p.heldSince());
             }
@@ -78,7 +82,16 @@ public final class RolloutStateMachine {
         if (in.complete()) {
             return new Decision(RolloutState.COMPLETED, RolloutReason.COMPLETED, null, null);
         }
+        if (in.waveHolding() == RolloutReason.WAVE_MISSED) {
+            return new Decision(RolloutState.PAUSED, RolloutReason.WAVE_MISSED, in.waveDetail(), in.now());
+        }
         return new Decision(RolloutState.PROGRESSING, in.waveHolding(), waveText(in.waveHolding()), null);
+    }
+
+    /** True when this decision's inputs lift a missed-wave pause: the operator accepts that wave, and the next may open. */
+    public static boolean acceptsMissedWave(Previous previous, long desiredUpdatedAt) {
+        return previous != null && previous.state() == RolloutState.PAUSED && previous.reasonCode() == RolloutReason.WAVE_MISSED
+                && previous.heldSince() != null && desiredUpdatedAt > previous.heldSince();
     }
 
     private static String waveText(RolloutReason holding) {

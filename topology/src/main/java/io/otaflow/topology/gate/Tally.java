@@ -45,7 +45,7 @@ public final class Tally {
         }
         if (device.getWave() >= 0) {
             while (ledger.getWaves().size() <= device.getWave()) {
-                ledger.getWaves().add(new WaveTally(0, 0, 0, 0));
+                ledger.getWaves().add(new WaveTally(0, 0, 0, 0, 0));
             }
             WaveTally wave = ledger.getWaves().get(device.getWave());
             wave.setAdmitted(wave.getAdmitted() + delta);
@@ -56,7 +56,23 @@ public final class Tally {
                 default -> {
                 }
             }
+            if (failedForGood(device, ledger.getMaxAttempts())) {
+                wave.setSettledFailed(wave.getSettledFailed() + delta);
+            }
         }
+    }
+
+    /**
+     * True when the device's latest command failed and this rollout tries it no more: it is being
+     * (or was) rolled back, its failure is not retryable, or it is out of attempts. Such a member
+     * can never succeed in its wave, whatever its class (it may be offline meanwhile).
+     */
+    static boolean failedForGood(GateDevice device, int maxAttempts) {
+        return switch (device.getOutcome()) {
+            case ROLLING_BACK, ROLLED_BACK -> true;
+            case FAILED, EXPIRED -> !device.getRetryable() || device.getAttempts() >= maxAttempts;
+            default -> false;
+        };
     }
 
     private static Map<String, Integer> bump(Map<String, Integer> map, String key, int delta) {

@@ -17,13 +17,20 @@ import java.util.List;
  * the next wave opens (after the soak), so the in-flight count never drains at a boundary. SKIPPED
  * members do not count: they fill no place in the wave (others are admitted instead) and a wave
  * with no counted member holds, for want of evidence.
+ *
+ * <p>A wave whose members failed for good in such numbers that the threshold is out of reach, even
+ * if every other member succeeds, has missed it (WAVE_MISSED): the rollout pauses instead of
+ * waiting forever, and an operator's resume accepts the wave ({@code accepted}) so the next opens.
  */
 public final class WaveCondition {
     private WaveCondition() {
     }
 
-    /** The open wave after this check, when its condition was first met, and what holds it (NONE when nothing). */
-    public record Position(int wave, Long metAt, RolloutReason holding) {
+    /** The open wave after this check, when its condition was first met, what holds it (NONE when nothing) and why, in words. */
+    public record Position(int wave, Long metAt, RolloutReason holding, String detail) {
+        Position(int wave, Long metAt, RolloutReason holding) {
+            this(wave, metAt, holding, null);
+        }
     }
 
     /** Cumulative device counts per wave; no waves is one wave of everyone. */
@@ -50,9 +57,10 @@ public final class WaveCondition {
     /**
      * @param admittedFirst devices given a first command so far, all waves, SKIPPED ones excepted
      * @param waitingFirst  devices in the admission queue for a first command
+     * @param accepted      waves below this index need no threshold: an operator resumed after they missed it
      */
     public static Position advance(RolloutPolicy policy, List<Integer> targets, List<WaveTally> tallies, int wave, Long metAt,
-                                   int admittedFirst, int waitingFirst, Instant now) {
+                                   int admittedFirst, int waitingFirst, int accepted, Instant now) {
         int open = Math.min(wave, targets.size() - 1);
         Long met = metAt;
         while (open < targets.size() - 1) {
@@ -60,11 +68,22 @@ public final class WaveCondition {
             if (!fullyAdmitted) {
                 return new Position(open, null, RolloutReason.NONE);
             }
+            if (open < accepted) {
+                open++; // the operator's call replaces the threshold and the soak
+                met = null;
+                continue;
+            }
             WaveSpec spec = open < policy.getWaves().size() ? policy.getWaves().get(open) : null;
             double threshold = spec == null ? 0 : spec.getSuccessThreshold();
-            WaveTally tally = open < tallies.size() ? tallies.get(open) : new WaveTally(0, 0, 0, 0);
+            WaveTally tally = open < tallies.size() ? tallies.get(open) : new WaveTally(0, 0, 0, 0, 0);
             int members = tally.getAdmitted() - tally.getSkipped();
-            if (members == 0 || tally.getSucceeded() < Math.ceil(threshold * members - 1e-9)) {
+            int needed = (int) Math.ceil(threshold * members - 1e-9);
+            if (members == 0 || tally.getSucceeded() < needed) {
+                if (members > 0 && members - tally.getSettledFailed() < needed) {
+                    return new Position(open, null, RolloutReason.WAVE_MISSED, String.format(
+                            "wave %d missed its success threshold: %d of %d failed for good, so at most %d can succeed and %d must",
+                            open + 1, tally.getSettledFailed(), members, members - tally.getSettledFailed(), needed));
+                }
                 return new Position(open, null, RolloutReason.WAVE_GATE);
             }
             long at = met == null ? now.toEpochMilli() : met;

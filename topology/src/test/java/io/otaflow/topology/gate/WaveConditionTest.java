@@ -36,10 +36,34 @@ class WaveConditionTest {
         Long metAt = sinceMet < 0 ? null : now.toEpochMilli() - sinceMet;
         List<Integer> targets = WaveCondition.targets(POLICY, 100);
         assertThat(targets).containsExactly(10, 100);
-        WaveCondition.Position position = WaveCondition.advance(POLICY, targets, List.of(new WaveTally(admitted, succeeded, failed, skipped)),
-                0, metAt, admitted - skipped, waiting, now);
+        WaveCondition.Position position = WaveCondition.advance(POLICY, targets, List.of(new WaveTally(admitted, succeeded, failed, skipped, 0)),
+                0, metAt, admitted - skipped, waiting, 0, now);
         assertThat(position.wave()).isEqualTo(wave);
         assertThat(position.holding()).isEqualTo(holding);
+    }
+
+    @ParameterizedTest(name = "admitted {0}, succeeded {1}, failed {2} of which for good {3}, accepted below {4} -> wave {5}, {6}")
+    @CsvSource({
+            // admitted, succeeded, failed, settledFailed, accepted, wave, holding
+            "10, 8, 1, 1, 0, 0, WAVE_GATE",    // 9 can still succeed of the 9 needed: wait
+            "10, 8, 2, 1, 0, 0, WAVE_GATE",    // one failure may be retried: 9 are still possible
+            "10, 8, 2, 2, 0, 0, WAVE_MISSED",  // 8 at most, 9 needed: out of reach, say so rather than wait forever
+            "10, 0, 10, 2, 0, 0, WAVE_MISSED", // out of reach long before the rest end
+            "3,  2, 1, 1, 0, 0, WAVE_MISSED",  // a canary of 3 at 0.9 tolerates no failure for good
+            "10, 8, 2, 2, 1, 1, NONE",         // an operator resumed: the wave is accepted, no soak, the next opens
+            "10, 9, 1, 1, 0, 0, SOAKING",      // met: a failure for good within the threshold changes nothing
+    })
+    void aWaveWhoseThresholdIsOutOfReachIsMissedUntilAnOperatorAcceptsIt(int admitted, int succeeded, int failed, int settledFailed,
+                                                                         int accepted, int wave, RolloutReason holding) {
+        Instant now = Instant.parse("2026-12-01T10:00:00Z");
+        List<Integer> targets = WaveCondition.targets(POLICY, admitted * 10);
+        WaveCondition.Position position = WaveCondition.advance(POLICY, targets, List.of(new WaveTally(admitted, succeeded, failed, 0, settledFailed)),
+                0, null, admitted, 50, accepted, now);
+        assertThat(position.wave()).isEqualTo(wave);
+        assertThat(position.holding()).isEqualTo(holding);
+        if (holding == RolloutReason.WAVE_MISSED) {
+            assertThat(position.detail()).startsWith("wave 1 missed its success threshold: " + settledFailed + " of " + admitted + " failed for good");
+        }
     }
 
     @ParameterizedTest
