@@ -29,6 +29,12 @@ import java.time.Instant;
  */
 public final class FlashJob {
     private static final Logger log = LoggerFactory.getLogger(FlashJob.class);
+    /** Answers in a row that make "back in its bootloader" a verdict while waiting for the new app. */
+    static final int BOOTLOADER_ANSWERS = 2;
+    static final Duration BOOTLOADER_PROBE_INTERVAL = Duration.ofSeconds(1);
+    /** One quick SYNC: the probe must not hold the wait up when nothing listens. */
+    private static final PicowotaClient.Options BOOTLOADER_PROBE = new PicowotaClient.Options(Duration.ofSeconds(1), Duration.ZERO, 1,
+            Duration.ofSeconds(2));
 
     /**
      * @param rebootTimeout     how long the bootloader may take to answer after a reboot request
@@ -248,12 +254,29 @@ public final class FlashJob {
                     "neither the app nor the bootloader at " + ota + " answered" + (last == null ? "" : ": " + last.getMessage()));
         }
 
+        /**
+         * Waits for the new app. picowota never clears its magic, so an image that crashes at start
+         * lands the device back in its bootloader (the protocol notes): once the bootloader answers
+         * SYNC {@link #BOOTLOADER_ANSWERS} times in a row, probed a second apart from a second after
+         * GOGO, that is the verdict, not the whole boot timeout. A booting app never listens on the
+         * OTA port, so a healthy device cannot look like this.
+         */
         private DeviceApp.Metadata awaitApp(InetSocketAddress ota) throws InterruptedException, FlashFailure {
             Instant until = min(clock.instant().plus(settings.bootTimeout()), command.getDeadline());
+            Instant nextProbe = clock.instant().plus(BOOTLOADER_PROBE_INTERVAL);
+            int bootloaderAnswers = 0;
             while (clock.instant().isBefore(until)) {
                 try {
                     return app.metadata(command.getEndpoint(), settings.requestTimeout());
                 } catch (IOException e) {
+                    if (!clock.instant().isBefore(nextProbe)) {
+                        bootloaderAnswers = bootloaderAnswers(ota) ? bootloaderAnswers + 1 : 0;
+                        if (bootloaderAnswers >= BOOTLOADER_ANSWERS) {
+                            throw new FlashFailure(FlashErrorCode.BOOT_FAILED,
+                                    "the new image did not boot: the device came back in its bootloader");
+                        }
+                        nextProbe = clock.instant().plus(BOOTLOADER_PROBE_INTERVAL);
+                    }
                     Thread.sleep(100);
                 }
             }
@@ -264,6 +287,15 @@ public final class FlashJob {
             } catch (IOException e) {
                 throw new FlashFailure(FlashErrorCode.DEVICE_UNREACHABLE, "the device did not come back after the flash");
             }
+        }
+    }
+
+    /** True when picowota answers SYNC at the OTA address: the device sits in its bootloader. */
+    private boolean bootloaderAnswers(InetSocketAddress ota) {
+        try (PicowotaClient ignored = PicowotaClient.connect(ota, BOOTLOADER_PROBE.withPostConnectPause(settings.postConnectPause()))) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -80,7 +80,11 @@ class FlashJobIT {
     }
 
     private FlashProgress flash(FlashCommand command, ArtifactStore artifacts) {
-        FlashProgress result = new FlashJob(artifacts, FAST, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC()).run(command, events::add);
+        return flash(command, artifacts, FAST);
+    }
+
+    private FlashProgress flash(FlashCommand command, ArtifactStore artifacts, FlashJob.Settings settings) {
+        FlashProgress result = new FlashJob(artifacts, settings, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC()).run(command, events::add);
         assertThat(events.stream().filter(FlashProgress::getTerminal)).as("exactly one terminal event").hasSize(1);
         assertThat(events.get(events.size() - 1)).isEqualTo(result);
         return result;
@@ -147,10 +151,14 @@ class FlashJobIT {
     }
 
     @Test
-    void firmwareThatDoesNotBootIsReportedAsSuch() throws Exception {
+    void firmwareThatDoesNotBootIsReportedAsSuchOnceTheBootloaderAnswersNotAfterTheBootTimeout() throws Exception {
         SimulatedDevice device = device(Faults.NONE.withNewFirmwareNoBoot(), false, "1.0.0");
-        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        // A boot timeout longer than the deadline: only the bootloader's answers can give the verdict in time.
+        FlashCommand command = FlashCommand.newBuilder(command(device, image("1.1.0", null), "1.1.0"))
+                .setDeadline(Instant.now().plusSeconds(90)).build();
+        FlashProgress result = flash(command, unsignedAllowed(), FAST.withTimeouts(Duration.ofSeconds(3), Duration.ofMinutes(10)));
         assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.BOOT_FAILED);
+        assertThat(result.getError().getMessage()).isEqualTo("the new image did not boot: the device came back in its bootloader");
         assertThat(result.getError().getRetryable()).isFalse();
         assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.BOOTLOADER);
     }
