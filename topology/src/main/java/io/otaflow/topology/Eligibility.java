@@ -56,10 +56,20 @@ public final class Eligibility {
             return EligibilityClass.DOWNGRADE_REFUSED;
         }
         Integer attempts = device.getAttemptsByGeneration().get(String.valueOf(desired.getGeneration()));
-        if (attempts != null && attempts >= desired.getPolicy().getMaxAttempts()) {
+        if (attempts != null && attempts >= desired.getPolicy().getMaxAttempts() || failedForGood(device.getCurrentFlash(), desired)) {
             return EligibilityClass.FAILED;
         }
         return EligibilityClass.ELIGIBLE;
+    }
+
+    /**
+     * This rollout's latest flash on the device failed in a way no retry mends (the image does not
+     * boot, a rollback failed...): the gate will not try again, so the device is not pending. Its
+     * last report may still say "app, online" while it waits in its bootloader.
+     */
+    private static boolean failedForGood(FlashSummary flash, DesiredFirmware desired) {
+        return flash != null && flash.getPhase() == FlashPhase.FAILED && flash.getLastError() != null && !flash.getLastError().getRetryable()
+                && desired.getConfiguration().equals(flash.getConfiguration()) && flash.getGeneration() == desired.getGeneration();
     }
 
     public static boolean inFlight(FlashSummary flash) {
