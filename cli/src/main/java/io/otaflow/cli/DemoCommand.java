@@ -77,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
         DemoSummary summary;
         try {
             summary = run.run(new ProgressView(out, interactive()));
-            DemoReport.print(out, summary, run.kubernetes(), 60);
+            DemoReport.print(out, summary, run.kubernetes(), run.kubeconfig(), 60);
             out.printf("full log: %s (%d warnings, %d errors)%n", log.file(), log.warnings(), log.errors());
             if (jsonSummary != null) {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonSummary.toFile(), summary);

@@ -55,6 +55,7 @@ final class UpCommand implements Callable<Integer> {
         out.printf("  mqtt             %s%n", endpoints.mqtt());
         out.printf("  schema registry  %s%n", endpoints.schemaRegistry());
         out.printf("  kubernetes       %s%n", endpoints.kubernetes());
+        out.printf("  kubectl          export KUBECONFIG=%s%n", stack.kubernetes().writeKubeconfig(stack.dataDir().resolve("kubeconfig")));
         out.printf("  data             %s%s%n", stack.dataDir(), dataDir == null ? " (temporary)" : "");
         out.printf("  topics           %d created, %d already there%n", topics.created().size(),
                 catalog.all().size() - topics.created().size());

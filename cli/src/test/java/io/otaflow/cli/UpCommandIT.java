@@ -43,6 +43,16 @@ class UpCommandIT {
                         .containsAll(new TopicCatalog().all().stream().map(Topic::name).toList()));
             }
             assertThat(new SchemaRegistryClient(endpoints.schemaRegistry()).compatibility()).isEqualTo("BACKWARD");
+
+            // The kubeconfig it prints works for the real kubectl.
+            java.util.regex.Matcher kubeconfig = java.util.regex.Pattern.compile("export KUBECONFIG=(\\S+)").matcher(printed);
+            assertThat(kubeconfig.find()).as("up prints export KUBECONFIG=...").isTrue();
+            Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", kubeconfig.group(1), "get", "crd", "-o", "name")
+                    .redirectErrorStream(true).start();
+            String crds = new String(kubectl.getInputStream().readAllBytes());
+            assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(kubectl.exitValue()).as(crds).isZero();
+            assertThat(crds).contains("customresourcedefinition.apiextensions.k8s.io/instances.akri.sh");
         } finally {
             up.destroy(); // SIGTERM, as Ctrl-C or a service manager would stop it
         }

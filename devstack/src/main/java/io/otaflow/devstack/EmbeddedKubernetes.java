@@ -15,15 +15,19 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A Kubernetes API for the embedded default: fabric8's server in CRUD mode (it stores what is
  * written, serves watches and honours status subresources) with Akri's Configuration and
- * Instance CRDs from {@code deploy/crds} installed. kubectl cannot talk to it; fabric8 clients can.
+ * Instance CRDs from {@code deploy/crds} installed, behind {@link KubectlDispatcher}, which adds
+ * what kubectl needs (discovery, Tables, typed lists, Status errors). {@link #writeKubeconfig}
+ * writes a kubeconfig for it.
  */
 public final class EmbeddedKubernetes implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKubernetes.class);
@@ -42,7 +46,7 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     }
 
     private KubernetesMockServer server;
-    private final List<CustomResourceDefinition> crds = new ArrayList<>();
+    private final List<CustomResourceDefinition> crds = new CopyOnWriteArrayList<>();
     private boolean stockAkri;
 
     /**
@@ -56,7 +60,7 @@ public final class EmbeddedKubernetes implements AutoCloseable {
 
     public EmbeddedKubernetes start() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of()), false);
+                new KubectlDispatcher(new KubernetesCrudDispatcher(List.of()), this::crds), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         try (KubernetesClient client = newClient()) {
             for (String resource : CRD_RESOURCES) {
@@ -100,6 +104,30 @@ public final class EmbeddedKubernetes implements AutoCloseable {
                 .withTrustCerts(true)
                 .withHttp2Disable(true)
                 .build();
+    }
+
+    /** Writes a kubeconfig for this API (context {@code otaflow-embedded}, namespace default, no credentials): {@code export KUBECONFIG=file}. */
+    public Path writeKubeconfig(Path file) throws IOException {
+        String yaml = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: otaflow-embedded
+                  cluster:
+                    server: %s
+                contexts:
+                - name: otaflow-embedded
+                  context:
+                    cluster: otaflow-embedded
+                    namespace: default
+                    user: otaflow-embedded
+                users:
+                - name: otaflow-embedded
+                  user: {}
+                current-context: otaflow-embedded
+                """.formatted(url());
+        Files.writeString(file, yaml);
+        return file;
     }
 
     public KubernetesClient newClient() {

@@ -27,7 +27,7 @@ class KubernetesIT {
     static final ResourceDefinitionContext INSTANCES = new ResourceDefinitionContext.Builder()
             .withGroup("akri.sh").withVersion("v0").withPlural("instances").withKind("Instance").withNamespaced(true).build();
 
-    private static GenericKubernetesResource instance(String name) {
+    static GenericKubernetesResource instanceNamed(String name) {
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion("akri.sh/v0").withKind("Instance")
                 .withNewMetadata().withName(name).withNamespace("default").endMetadata()
@@ -67,7 +67,7 @@ class KubernetesIT {
                 public void onClose(WatcherException cause) {
                 }
             })) {
-                instances.resource(instance("picow-blink-a1b2c3")).create();
+                instances.resource(instanceNamed("picow-blink-a1b2c3")).create();
                 await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("ADDED picow-blink-a1b2c3"));
 
                 String patch = """
@@ -94,7 +94,7 @@ class KubernetesIT {
     void anUpdateOfTheSpecLeavesTheStatusAlone(DevStack stack) {
         try (KubernetesClient client = stack.kubernetes().newClient()) {
             var instances = client.genericKubernetesResources(INSTANCES).inNamespace("default");
-            instances.resource(instance("picow-blink-d4e5f6")).create();
+            instances.resource(instanceNamed("picow-blink-d4e5f6")).create();
             instances.withName("picow-blink-d4e5f6").subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
                     "{\"status\":{\"update\":{\"phase\":\"SUCCEEDED\"}}}");
             // Akri's agent owns spec: its writes must not wipe what otaflow wrote to status.

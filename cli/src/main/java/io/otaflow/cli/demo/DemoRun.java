@@ -82,6 +82,7 @@ public final class DemoRun implements AutoCloseable {
     private Fleet fleet;
     private FleetWatch watch;
     private KubernetesClient kubernetes;
+    private Path kubeconfig;
     private TopicCatalog topics;
 
     public DemoRun(Options options, PrintWriter out) {
@@ -91,6 +92,11 @@ public final class DemoRun implements AutoCloseable {
 
     public DevStack stack() {
         return stack;
+    }
+
+    /** The kubeconfig written for the embedded Kubernetes API (null before the platform is up). */
+    public Path kubeconfig() {
+        return kubeconfig;
     }
 
     public KubernetesClient kubernetes() {
@@ -105,6 +111,8 @@ public final class DemoRun implements AutoCloseable {
         stack.createTopics(topics);
         out.printf("platform up in %.1f s: Kafka %s, registry %s, Kubernetes API %s%n", seconds(startedAt),
                 stack.endpoints().kafka(), stack.endpoints().schemaRegistry(), stack.endpoints().kubernetes());
+        kubeconfig = stack.kubernetes().writeKubeconfig(options.workDir().resolve("kubeconfig"));
+        out.printf("kubectl: export KUBECONFIG=%s%n", kubeconfig);
 
         fleet = Fleet.start(Fleet.Spec.of(options.devices()).withFirmware("blink", "1.0.0", options.imageBytes())
                 .withTiming(options.timing()).withFaults(FaultPlan.parse(options.faults())).withSeed(options.seed()));
@@ -210,7 +218,7 @@ public final class DemoRun implements AutoCloseable {
         double wall = seconds(updateStart);
         // Let status reach the Instances before the table shows them (best effort: the verdict does not depend on it).
         try {
-            await(Duration.ofSeconds(30), bridge::idle);
+            await(Duration.ofSeconds(30), () -> bridge.idle() && instancesShowWhatTheDevicesRun());
         } catch (IllegalStateException e) {
             out.println("(Instance status still being written; the table may lag)");
         }
@@ -234,6 +242,20 @@ public final class DemoRun implements AutoCloseable {
         }
         kubernetes.genericKubernetesResources(Akri.CONFIGURATION).inNamespace(NAMESPACE).withName(CONFIGURATION)
                 .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    }
+
+    /** Every discovered device's Instance reports the version the device runs (a flash's result reaches it before the next poll). */
+    private boolean instancesShowWhatTheDevicesRun() {
+        Map<String, String> running = new HashMap<>();
+        fleet.devices().forEach(d -> d.running().ifPresent(p -> running.put(d.id(), p.version())));
+        for (GenericKubernetesResource instance : kubernetes.genericKubernetesResources(Akri.INSTANCE).inNamespace(NAMESPACE).list().getItems()) {
+            String device = String.valueOf(Akri.brokerProperties(instance).get("DEVICE_ID"));
+            String shown = instance.get("status", "firmware", "version");
+            if (running.containsKey(device) && !running.get(device).equals(shown)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private DemoSummary judge(RolloutStatus rollout, Map<String, Integer> before, Map<String, Long> resetsBefore, double wall) {
