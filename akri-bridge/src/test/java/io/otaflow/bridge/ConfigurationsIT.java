@@ -92,12 +92,19 @@ class ConfigurationsIT {
                 assertThat(condition(status, "reason")).isEqualTo("Published");
             });
 
-            // Pause through an annotation: the same generation, republished with paused=true.
-            fixture.client.genericKubernetesResources(Akri.CONFIGURATION).inNamespace(fixture.namespace).withName("picow-blink")
-                    .edit(c -> { c.getMetadata().getAnnotations().put("otaflow.io/paused", "true"); return c; });
+            // Pause through an annotation, with the real kubectl: the same generation, republished with paused=true.
+            Path kubeconfig = stack.kubernetes().writeKubeconfig(dir.resolve("kubeconfig"));
+            kubectl(kubeconfig, "-n", fixture.namespace, "annotate", "akric", "picow-blink", "otaflow.io/paused=true");
             List<DesiredFirmware> history = fixture.history(fixture.topics.firmwareDesired(), key, 2);
             assertThat(history.get(1).getPolicy().getPaused()).isTrue();
             assertThat(history.get(1).getGeneration()).isEqualTo(generation);
+
+            // What otaflow rollout resume writes besides paused=false: a resume always makes a new record.
+            kubectl(kubeconfig, "-n", fixture.namespace, "annotate", "--overwrite", "akric", "picow-blink",
+                    "otaflow.io/resumed-at=2026-12-03T12:00:00Z");
+            history = fixture.history(fixture.topics.firmwareDesired(), key, 3);
+            assertThat(history.get(2).getPolicy().getResumedAt()).isEqualTo(java.time.Instant.parse("2026-12-03T12:00:00Z").toEpochMilli());
+            assertThat(history.get(2).getGeneration()).isEqualTo(generation);
 
             // A new version: a new generation, and the old firmware kept for rollbacks.
             byte[] v120 = "blink 1.2.0 image".getBytes(StandardCharsets.UTF_8);
@@ -110,8 +117,8 @@ class ConfigurationsIT {
                         properties.put("FIRMWARE_SHA256", sha256Unchecked(v120));
                         return c;
                     });
-            history = fixture.history(fixture.topics.firmwareDesired(), key, 3);
-            DesiredFirmware next = history.get(2);
+            history = fixture.history(fixture.topics.firmwareDesired(), key, 4);
+            DesiredFirmware next = history.get(3);
             assertThat(next.getTarget().getFirmwareVersion()).isEqualTo("1.2.0");
             assertThat(next.getGeneration()).isGreaterThan(generation);
             assertThat(next.getPreviousTarget().getFirmwareVersion()).isEqualTo("1.1.0");
@@ -120,10 +127,19 @@ class ConfigurationsIT {
 
             // Deleting the Configuration retracts its desired firmware.
             fixture.client.genericKubernetesResources(Akri.CONFIGURATION).inNamespace(fixture.namespace).withName("picow-blink").delete();
-            history = fixture.history(fixture.topics.firmwareDesired(), key, 4);
-            assertThat(history.get(3)).isNull();
-            assertThat(history).hasSize(4);
+            history = fixture.history(fixture.topics.firmwareDesired(), key, 5);
+            assertThat(history.get(4)).isNull();
+            assertThat(history).hasSize(5);
         }
+    }
+
+    private static void kubectl(Path kubeconfig, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("kubectl %s: %s", List.of(args), output).isZero();
     }
 
     private static String sha256Unchecked(byte[] bytes) {
