@@ -134,7 +134,7 @@ class ConfigurationsIT {
     }
 
     private static void kubectl(Path kubeconfig, String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+        List<String> command = new java.util.ArrayList<>(List.of(System.getenv().getOrDefault("KUBECTL", "kubectl"), "--kubeconfig", kubeconfig.toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

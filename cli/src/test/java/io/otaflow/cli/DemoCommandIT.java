@@ -33,6 +33,11 @@ class DemoCommandIT {
         assertThat(output).contains("every healthy unlocked device runs blink 1.1.0");
         List<String> logLines = LOG_LINE.matcher(output).results().map(m -> m.group()).toList();
         assertThat(logLines).as("log lines on the terminal").isEmpty();
+        assertThat(output).as("the summary's table is the real kubectl's (it is on these machines), columns filled")
+                .doesNotContain("(no kubectl here").doesNotContain("(kubectl failed")
+                .containsPattern("(?m)^NAME +CONFIG +SHARED +NODES +FIRMWARE +VERSION +LOCKED +PHASE +TARGET +AGE$")
+                .containsPattern("(?m)^picow-blink-\\w+ +picow-blink +false +\\[\"demo-node\"\\] +blink +1\\.1\\.0 +false +SUCCEEDED +1\\.1\\.0 +\\S+$");
+        assertThat(output).contains("kubectl: export KUBECONFIG=");
         Matcher file = LOG_FILE.matcher(output);
         assertThat(file.find()).as("the summary names the log file").isTrue();
         assertThat(Files.readString(Path.of(file.group(1)))).as("the log file holds otaflow's lines").contains("io.otaflow");

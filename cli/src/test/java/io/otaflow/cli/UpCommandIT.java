@@ -47,7 +47,7 @@ class UpCommandIT {
             // The kubeconfig it prints works for the real kubectl.
             java.util.regex.Matcher kubeconfig = java.util.regex.Pattern.compile("export KUBECONFIG=(\\S+)").matcher(printed);
             assertThat(kubeconfig.find()).as("up prints export KUBECONFIG=...").isTrue();
-            Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", kubeconfig.group(1), "get", "crd", "-o", "name")
+            Process kubectl = new ProcessBuilder(System.getenv().getOrDefault("KUBECTL", "kubectl"), "--kubeconfig", kubeconfig.group(1), "get", "crd", "-o", "name")
                     .redirectErrorStream(true).start();
             String crds = new String(kubectl.getInputStream().readAllBytes());
             assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();

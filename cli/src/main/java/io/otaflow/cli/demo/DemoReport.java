@@ -88,7 +88,7 @@ public final class DemoReport {
             return new Kubectl(NOT_RUN, List.of());
         }
         try {
-            Process process = new ProcessBuilder("kubectl", "--kubeconfig", kubeconfig.toString(), "--request-timeout=20s",
+            Process process = new ProcessBuilder(System.getenv().getOrDefault("KUBECTL", "kubectl"), "--kubeconfig", kubeconfig.toString(), "--request-timeout=20s",
                     "get", "akrii", "-n", namespace).redirectErrorStream(true).start();
             process.getOutputStream().close();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
