@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.otaflow.bridge.akri.Akri;
 import io.otaflow.bridge.status.Conditions;
 import io.otaflow.devstack.DevStack;
+import io.otaflow.devstack.Kubectl;
 import io.otaflow.devstack.junit.SharedDevStack;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.ImageFormat;
@@ -134,12 +135,8 @@ class ConfigurationsIT {
     }
 
     private static void kubectl(Path kubeconfig, String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(System.getenv().getOrDefault("KUBECTL", "kubectl"), "--kubeconfig", kubeconfig.toString()));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("kubectl %s: %s", List.of(args), output).isZero();
+        Kubectl.Result run = Kubectl.run(kubeconfig, args);
+        assertThat(run.exit()).as("kubectl %s: %s", List.of(args), run.output()).isZero();
     }
 
     private static String sha256Unchecked(byte[] bytes) {

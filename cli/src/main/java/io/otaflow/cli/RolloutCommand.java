@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.otaflow.bridge.akri.Akri;
+import io.otaflow.bridge.desired.RolloutPolicyAnnotations;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.RolloutPolicy;
 import io.otaflow.schemas.RolloutStatus;
@@ -140,7 +141,7 @@ final class RolloutCommand {
                         Map<String, String> annotations = new HashMap<>();
                         flags().forEach((flag, value) -> annotations.put("otaflow.io/" + flag, String.valueOf(value)));
                         if (stampsResume()) {
-                            annotations.put("otaflow.io/resumed-at", Instant.now().toString());
+                            annotations.put(RolloutPolicyAnnotations.RESUMED_AT, Instant.now().toString());
                         }
                         GenericKubernetesResource patched = kubernetes.genericKubernetesResources(Akri.CONFIGURATION).inNamespace(namespace)
                                 .withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),

@@ -1,6 +1,7 @@
 package io.otaflow.cli;
 
 import io.otaflow.devstack.Endpoints;
+import io.otaflow.devstack.Kubectl;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import io.otaflow.schemas.topics.TopicCatalog;
 import io.otaflow.schemas.topics.Topic;
@@ -47,12 +48,9 @@ class UpCommandIT {
             // The kubeconfig it prints works for the real kubectl.
             java.util.regex.Matcher kubeconfig = java.util.regex.Pattern.compile("export KUBECONFIG=(\\S+)").matcher(printed);
             assertThat(kubeconfig.find()).as("up prints export KUBECONFIG=...").isTrue();
-            Process kubectl = new ProcessBuilder(System.getenv().getOrDefault("KUBECTL", "kubectl"), "--kubeconfig", kubeconfig.group(1), "get", "crd", "-o", "name")
-                    .redirectErrorStream(true).start();
-            String crds = new String(kubectl.getInputStream().readAllBytes());
-            assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(kubectl.exitValue()).as(crds).isZero();
-            assertThat(crds).contains("customresourcedefinition.apiextensions.k8s.io/instances.akri.sh");
+            Kubectl.Result crds = Kubectl.run(Path.of(kubeconfig.group(1)), "get", "crd", "-o", "name");
+            assertThat(crds.exit()).as(crds.output()).isZero();
+            assertThat(crds.output()).contains("customresourcedefinition.apiextensions.k8s.io/instances.akri.sh");
         } finally {
             up.destroy(); // SIGTERM, as Ctrl-C or a service manager would stop it
         }

@@ -73,15 +73,16 @@ final class KubectlDispatcher extends Dispatcher {
             if (response.code() >= 400) {
                 return errorStatus(response, crd.orElse(null), m.matches() ? m.group(5) : null);
             }
-            if (crd.isEmpty() || !"GET".equals(request.getMethod()) || m.group(6) != null) {
+            boolean table = String.valueOf(request.getHeader("Accept")).contains("as=Table");
+            // Only a Table or a list (its kind) needs rewriting: fabric8 clients' reads of one object pass untouched.
+            if (crd.isEmpty() || !"GET".equals(request.getMethod()) || m.group(6) != null || (!table && m.group(5) != null)) {
                 return response;
             }
             JsonNode body = JSON.readTree(bytes(response));
-            String accept = String.valueOf(request.getHeader("Accept"));
-            if (accept.contains("as=Table")) {
+            if (table) {
                 return json(200, table(crd.get(), m.group(2), body, includeObject(path)));
             }
-            if (body.isObject() && "List".equals(body.path("kind").asText()) && m.group(5) == null) {
+            if (body.isObject() && "List".equals(body.path("kind").asText())) {
                 ((ObjectNode) body).put("kind", crd.get().getSpec().getNames().getKind() + "List");
                 ((ObjectNode) body).put("apiVersion", m.group(1) + "/" + m.group(2));
             }

@@ -10,12 +10,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,25 +54,11 @@ class KubectlIT {
         kubernetes.close();
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run kubectl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(System.getenv().getOrDefault("KUBECTL", "kubectl"), "--kubeconfig", kubeconfig.toString(), "--request-timeout=20s"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
-        process.getOutputStream().close();
-        byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = process.getErrorStream().readAllBytes();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("kubectl %s ends", List.of(args)).isTrue();
-        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    }
-
     private static String ok(String... args) throws Exception {
-        Run run = kubectl(args);
-        assertThat(run.exit()).as("kubectl %s: %s", List.of(args), run.err()).isZero();
-        System.out.println("$ kubectl " + String.join(" ", args) + "\n" + run.out());
-        return run.out();
+        Kubectl.Result run = Kubectl.run(kubeconfig, args);
+        assertThat(run.exit()).as("kubectl %s: %s", List.of(args), run.output()).isZero();
+        System.out.println("$ kubectl " + String.join(" ", args) + "\n" + run.output());
+        return run.output();
     }
 
     @Test
@@ -118,8 +101,8 @@ class KubectlIT {
 
     @Test
     void aMissingObjectIsNotFound() throws Exception {
-        Run run = kubectl("get", "akrii", "no-such-device");
+        Kubectl.Result run = Kubectl.run(kubeconfig, "get", "akrii", "no-such-device");
         assertThat(run.exit()).isNotZero();
-        assertThat(run.err()).contains("Error from server (NotFound): instances.akri.sh \"no-such-device\" not found");
+        assertThat(run.output()).contains("Error from server (NotFound): instances.akri.sh \"no-such-device\" not found");
     }
 }

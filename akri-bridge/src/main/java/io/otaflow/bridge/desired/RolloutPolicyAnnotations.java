@@ -49,6 +49,8 @@ import java.util.regex.Pattern;
 public final class RolloutPolicyAnnotations {
     public static final String PREFIX = "otaflow.io/";
     public static final String SELECTOR = PREFIX + "selector";
+    /** What {@code otaflow rollout resume} stamps (an ISO instant): a resume always changes the Configuration. */
+    public static final String RESUMED_AT = PREFIX + "resumed-at";
     private static final Pattern ERROR_CODE = Pattern.compile("[A-Z][A-Z0-9_]*");
     private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
@@ -76,7 +78,7 @@ public final class RolloutPolicyAnnotations {
         KEYS.put("allow-repurpose", (b, v) -> b.setAllowRepurpose(bool(v)));
         KEYS.put("paused", (b, v) -> b.setPaused(bool(v)));
         KEYS.put("aborted", (b, v) -> b.setAborted(bool(v)));
-        KEYS.put("resumed-at", (b, v) -> b.setResumedAt(instant(v).toEpochMilli()));
+        KEYS.put(RESUMED_AT.substring(PREFIX.length()), (b, v) -> b.setResumedAt(instant(v).toEpochMilli()));
         KEYS.put("selector", (b, v) -> selector(v));
     }
 

@@ -3,16 +3,14 @@ package io.otaflow.cli.demo;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.otaflow.bridge.akri.Akri;
+import io.otaflow.devstack.Kubectl;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 /** The end of a demo run in words: versions before and after, results, durations, and the Instances as kubectl shows them. */
 public final class DemoReport {
@@ -21,7 +19,8 @@ public final class DemoReport {
     private DemoReport() {
     }
 
-    public static void print(PrintWriter out, DemoSummary s, KubernetesClient kubernetes, Path kubeconfig, int maxRows) {
+    public static void print(PrintWriter out, DemoSummary s, KubernetesClient kubernetes, Path kubeconfig, int maxRows)
+            throws InterruptedException {
         out.println();
         out.println("Firmware            before   after");
         for (String version : new TreeSet<>(union(s.versionsBefore(), s.versionsAfter()))) {
@@ -44,14 +43,15 @@ public final class DemoReport {
         out.printf("Duplicate commands  %d%n", s.duplicateCommands());
         out.println();
         out.println("$ kubectl get akrii");
-        Kubectl table = kubectlTable(kubeconfig, DemoRun.NAMESPACE);
+        Kubectl.Result table = kubeconfig == null ? new Kubectl.Result(Kubectl.NOT_INSTALLED, "")
+                : Kubectl.run(kubeconfig, "get", "akrii", "-n", DemoRun.NAMESPACE);
         if (table.exit() == 0) {
             table.lines().stream().limit(maxRows + 1L).forEach(out::println);
             if (table.lines().size() > maxRows + 1) {
                 out.printf("... and %d more (otaflow devices lists them all)%n", table.lines().size() - maxRows - 1);
             }
         } else {
-            out.println(table.exit() == NOT_RUN ? "(no kubectl here: otaflow's rendering of the same columns)"
+            out.println(table.exit() == Kubectl.NOT_INSTALLED ? "(no kubectl here: otaflow's rendering of the same columns)"
                     : "(kubectl failed, exit " + table.exit() + ": " + String.join(" ", table.lines()) + "; otaflow's rendering instead)");
             printInstances(out, kubernetes, DemoRun.NAMESPACE, maxRows);
         }
@@ -74,35 +74,6 @@ public final class DemoReport {
             }
         }
         out.flush();
-    }
-
-    private static final int NOT_RUN = -1;
-
-    /** What kubectl printed and its exit code ({@link #NOT_RUN}: not installed, or no kubeconfig). */
-    record Kubectl(int exit, List<String> lines) {
-    }
-
-    /** The real {@code kubectl get akrii} against the embedded API, when kubectl is on the PATH. */
-    static Kubectl kubectlTable(Path kubeconfig, String namespace) {
-        if (kubeconfig == null) {
-            return new Kubectl(NOT_RUN, List.of());
-        }
-        try {
-            Process process = new ProcessBuilder(System.getenv().getOrDefault("KUBECTL", "kubectl"), "--kubeconfig", kubeconfig.toString(), "--request-timeout=20s",
-                    "get", "akrii", "-n", namespace).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return new Kubectl(124, List.of("timed out"));
-            }
-            return new Kubectl(process.exitValue(), output.lines().toList());
-        } catch (IOException e) {
-            return new Kubectl(NOT_RUN, List.of()); // not installed
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Kubectl(NOT_RUN, List.of());
-        }
     }
 
     /** Instances with the CRD's printer columns, as {@code kubectl get akrii} prints them. */

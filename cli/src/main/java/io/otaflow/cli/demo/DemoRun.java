@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.otaflow.bridge.AkriBridge;
 import io.otaflow.bridge.BridgeConfig;
 import io.otaflow.bridge.akri.Akri;
+import io.otaflow.bridge.desired.RolloutPolicyAnnotations;
 import io.otaflow.connectors.discovery.DiscoveryHandler;
 import io.otaflow.connectors.discovery.DiscoveryHandlerConfig;
 import io.otaflow.devstack.DevStack;
@@ -236,7 +237,7 @@ public final class DemoRun implements AutoCloseable {
         operatorResumes.add(why);
         String patch;
         try {
-            patch = JSON.writeValueAsString(Map.of("metadata", Map.of("annotations", Map.of("otaflow.io/resumed-at", Instant.now().toString()))));
+            patch = JSON.writeValueAsString(Map.of("metadata", Map.of("annotations", Map.of(RolloutPolicyAnnotations.RESUMED_AT, Instant.now().toString()))));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -173,7 +173,7 @@ public final class DeviceAttempt {
             case SUCCEEDED:
                 return GateClass.SETTLED; // verified at the target, though a report since says otherwise: not flashed again
             case FAILED, EXPIRED, SKIPPED:
-                if (!next.getRetryable() || next.getAttempts() >= desired.getPolicy().getMaxAttempts()) {
+                if (triedForGood(next, desired.getPolicy().getMaxAttempts())) {
                     return outcome == AttemptOutcome.SKIPPED ? GateClass.SETTLED : GateClass.FAILED;
                 }
                 break;
@@ -184,6 +184,24 @@ public final class DeviceAttempt {
             return GateClass.BLOCKED;
         }
         return GateClass.ELIGIBLE;
+    }
+
+    /** True when this rollout tries the device no more after its latest outcome: not retryable, or out of attempts. */
+    static boolean triedForGood(GateDevice device, int maxAttempts) {
+        return !device.getRetryable() || device.getAttempts() >= maxAttempts;
+    }
+
+    /**
+     * True when the device's latest command failed and this rollout tries it no more: it is being
+     * (or was) rolled back, or its failure is final. Such a member can never succeed in its wave,
+     * whatever its class (it may be offline meanwhile).
+     */
+    static boolean failedForGood(GateDevice device, int maxAttempts) {
+        return switch (device.getOutcome()) {
+            case ROLLING_BACK, ROLLED_BACK -> true;
+            case FAILED, EXPIRED -> triedForGood(device, maxAttempts);
+            default -> false;
+        };
     }
 
     private static boolean stillRunning(FlashSummary flash, String ourCommand, long now) {

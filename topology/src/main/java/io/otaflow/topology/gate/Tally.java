@@ -56,23 +56,10 @@ public final class Tally {
                 default -> {
                 }
             }
-            if (failedForGood(device, ledger.getMaxAttempts())) {
+            if (DeviceAttempt.failedForGood(device, ledger.getMaxAttempts())) {
                 wave.setSettledFailed(wave.getSettledFailed() + delta);
             }
         }
-    }
-
-    /**
-     * True when the device's latest command failed and this rollout tries it no more: it is being
-     * (or was) rolled back, its failure is not retryable, or it is out of attempts. Such a member
-     * can never succeed in its wave, whatever its class (it may be offline meanwhile).
-     */
-    static boolean failedForGood(GateDevice device, int maxAttempts) {
-        return switch (device.getOutcome()) {
-            case ROLLING_BACK, ROLLED_BACK -> true;
-            case FAILED, EXPIRED -> !device.getRetryable() || device.getAttempts() >= maxAttempts;
-            default -> false;
-        };
     }
 
     private static Map<String, Integer> bump(Map<String, Integer> map, String key, int delta) {

@@ -10,7 +10,7 @@ import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class TallyTest {
+class DeviceAttemptTest {
     @ParameterizedTest(name = "{0}, retryable {1}, attempt {2} of 3 -> for good: {3}")
     @CsvSource({
             "ROLLING_BACK, false, 1, true",   // the new image is bad for it: rolled back once, never retried
@@ -27,6 +27,6 @@ class TallyTest {
     void aFailureIsFinalOnceThisRolloutTriesTheDeviceNoMore(AttemptOutcome outcome, boolean retryable, int attempts, boolean forGood) {
         GateDevice device = GateDevice.newBuilder().setDevice(DeviceState.newBuilder().setDeviceId("pico-1").setLastSeen(Instant.EPOCH).build())
                 .setOutcome(outcome).setRetryable(retryable).setAttempts(attempts).build();
-        assertThat(Tally.failedForGood(device, 3)).isEqualTo(forGood);
+        assertThat(DeviceAttempt.failedForGood(device, 3)).isEqualTo(forGood);
     }
 }
