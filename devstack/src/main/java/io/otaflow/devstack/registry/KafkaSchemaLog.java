@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -36,6 +37,7 @@ import java.util.function.BiConsumer;
  */
 public final class KafkaSchemaLog implements SchemaLog {
     private static final Logger log = LoggerFactory.getLogger(KafkaSchemaLog.class);
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
 
     private final String topic;
     private final TopicPartition partition;
@@ -123,17 +125,41 @@ public final class KafkaSchemaLog implements SchemaLog {
 
     @Override
     public void catchUp(Duration timeout) {
-        long end;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        awaitApplied(endOffset(deadline), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    /**
+     * The log's end offset. A topic created a moment ago may not be in the broker's metadata yet
+     * (UnknownTopicOrPartition, a retriable error), so retriable errors are retried until the deadline.
+     */
+    private long endOffset(long deadline) {
+        while (true) {
+            long left = deadline - System.nanoTime();
+            try {
+                return admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition)
+                        .get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), TimeUnit.MILLISECONDS).offset();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline) {
+                    throw storeError("cannot read the end of " + topic + ": " + e, e);
+                }
+                sleep(RETRY_PAUSE);
+            } catch (TimeoutException e) {
+                throw storeError("cannot read the end of " + topic + ": " + e, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw storeError("interrupted", e);
+            }
+        }
+    }
+
+    private static void sleep(Duration pause) {
         try {
-            end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition)
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
-        } catch (ExecutionException | TimeoutException e) {
-            throw storeError("cannot read the end of " + topic + ": " + e, e);
+            Thread.sleep(pause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw storeError("interrupted", e);
         }
-        awaitApplied(end, timeout);
     }
 
     @Override
