@@ -63,6 +63,12 @@ public final class OtaflowTopology {
      */
     public static KStream<String, SpecificRecord> rolloutGate(StreamsBuilder builder, KStream<String, DeviceState> byConfiguration,
                                                               SchemaRegistry registry, Duration gateInterval) {
+        return rolloutGate(builder, byConfiguration, registry, gateInterval, RolloutGate.DEFAULT_PASS_BUDGET);
+    }
+
+    /** @param passBudget how long one pass of the gate may work before the rest waits for the next (tests make it tiny) */
+    public static KStream<String, SpecificRecord> rolloutGate(StreamsBuilder builder, KStream<String, DeviceState> byConfiguration,
+                                                              SchemaRegistry registry, Duration gateInterval, Duration passBudget) {
         Serde<String> keys = Serdes.String();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.DEVICES_STORE), keys,
                 AvroSerde.forValue(registry, GateDevice.class)));
@@ -72,12 +78,16 @@ public final class OtaflowTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.TIMERS_STORE), keys, Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RolloutGate.STATUS_STORE), keys,
                 AvroSerde.forValue(registry, RolloutStatus.class)));
-        return byConfiguration.process(() -> new RolloutGate(DESIRED_STORE, gateInterval), Named.as("rollout-gate"),
+        return byConfiguration.process(() -> new RolloutGate(DESIRED_STORE, gateInterval, passBudget), Named.as("rollout-gate"),
                 RolloutGate.DEVICES_STORE, RolloutGate.LEDGER_STORE, RolloutGate.QUEUE_STORE, RolloutGate.TIMERS_STORE,
                 RolloutGate.STATUS_STORE, DESIRED_STORE);
     }
 
     public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistry registry, Duration gateInterval) {
+        build(builder, topics, registry, gateInterval, RolloutGate.DEFAULT_PASS_BUDGET);
+    }
+
+    public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistry registry, Duration gateInterval, Duration passBudget) {
         Serde<String> keys = Serdes.String();
         Serde<DeviceState> stateSerde = AvroSerde.forValue(registry, DeviceState.class);
         Serde<DesiredFirmware> desiredSerde = AvroSerde.forValue(registry, DesiredFirmware.class);
@@ -141,7 +151,7 @@ public final class OtaflowTopology {
                 // No partition count here: Streams co-partitions this topic with firmware.desired (the gate reads its
                 // store), whatever that topic's size is on the cluster.
                 .repartition(Repartitioned.<String, DeviceState>as("device-by-configuration").withKeySerde(keys).withValueSerde(stateSerde));
-        KStream<String, SpecificRecord> decisions = rolloutGate(builder, byConfiguration, registry, gateInterval);
+        KStream<String, SpecificRecord> decisions = rolloutGate(builder, byConfiguration, registry, gateInterval, passBudget);
 
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serde<SpecificRecord> anyRecord = Serdes.serdeFrom(new AvroSerializer(registry, false), (topic, data) -> {

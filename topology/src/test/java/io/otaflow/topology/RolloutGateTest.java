@@ -49,6 +49,40 @@ class RolloutGateTest {
     }
 
     @Test
+    void aRecountLongerThanOnePassGoesOnInTheNextAndAdmitsNothingBeforeItEnds() throws Exception {
+        try (TopologyFixture slow = new TopologyFixture(Duration.ZERO)) { // one device per pass
+            for (int i = 1; i <= 6; i++) {
+                slow.device(String.format("pico-%03d", i), "blink", "1.0.0", false);
+            }
+            slow.drain();
+            slow.desire("1.1.0", 1, policy().setMaxInFlight(100).build());
+            List<FlashCommand> issued = new ArrayList<>();
+            int passes = 0;
+            while (issued.size() < 6 && passes < 20) {
+                List<FlashCommand> now = slow.tick();
+                passes++;
+                if (passes < 6) {
+                    assertThat(now).as("pass %d: the recount has not seen every device yet", passes).isEmpty();
+                }
+                issued.addAll(now);
+                // A device the recount has not reached reports meanwhile: it is counted once, by the recount.
+                if (passes == 2) {
+                    slow.device("pico-006", "blink", "1.0.0", false);
+                }
+            }
+            assertThat(issued).extracting(FlashCommand::getDeviceId).doesNotHaveDuplicates().hasSize(6);
+            issued.forEach(c -> slow.finish(c, FlashPhase.SUCCEEDED, null, false));
+            for (int i = 0; i < 10 && slow.lastStatus().getState() != RolloutState.COMPLETED; i++) {
+                slow.tick();
+            }
+            RolloutStatus status = slow.lastStatus();
+            assertThat(status.getState()).isEqualTo(RolloutState.COMPLETED);
+            assertThat(status.getCounts().getSucceeded()).as("each device counted once").isEqualTo(6);
+            assertThat(status.getCounts().getTotal()).isEqualTo(6);
+        }
+    }
+
+    @Test
     void theNextWaveOpensWhileTheLastStragglersOfTheOpenOneStillRun() {
         fleet(20, "1.0.0");
         f.desire("1.1.0", 1, policy().setMaxInFlight(10).setWaves(List.of(wave(null, 50.0, 0.8), wave(null, 100.0, 0.9))).build());

@@ -60,8 +60,13 @@ final class TopologyFixture implements AutoCloseable {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     TopologyFixture() throws Exception {
+        this(io.otaflow.topology.gate.RolloutGate.DEFAULT_PASS_BUDGET);
+    }
+
+    /** @param passBudget how long one pass of the gate may work (zero: one step per pass) */
+    TopologyFixture(Duration passBudget) throws Exception {
         StreamsBuilder builder = new StreamsBuilder();
-        OtaflowTopology.build(builder, topics, registry, Duration.ofSeconds(1));
+        OtaflowTopology.build(builder, topics, registry, Duration.ofSeconds(1), passBudget);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -13,7 +13,6 @@ import io.otaflow.schemas.gate.GateDevice;
 import io.otaflow.schemas.gate.RolloutLedger;
 import io.otaflow.topology.MaintenanceWindows;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -66,10 +65,12 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
     static final char SEP = '\u0000';
     /** What the first decision of an admission pass assumes of the wave: nothing holds it (it is read after). */
     private static final WaveCondition.Position NO_WAVE_HOLD = new WaveCondition.Position(0, null, RolloutReason.NONE);
-    private static final StringSerializer KEYS = new StringSerializer();
 
     private final String desiredStoreName;
     private final Duration punctuateEvery;
+    private final Duration passBudget;
+    /** The budget of the pass under way: set when a device update or a tick begins. */
+    private PassBudget budget;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, GateDevice> devices;
     private KeyValueStore<String, RolloutLedger> ledgers;
@@ -81,9 +82,17 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
     private final Map<String, String> queueCursors = new HashMap<>();
     private String timerCursor = "";
 
+    public static final Duration DEFAULT_PASS_BUDGET = PassBudget.DEFAULT;
+
     public RolloutGate(String desiredStoreName, Duration punctuateEvery) {
+        this(desiredStoreName, punctuateEvery, DEFAULT_PASS_BUDGET);
+    }
+
+    /** @param passBudget how long one pass may work before the rest waits for the next (at least one step is always made) */
+    public RolloutGate(String desiredStoreName, Duration punctuateEvery, Duration passBudget) {
         this.desiredStoreName = desiredStoreName;
         this.punctuateEvery = punctuateEvery;
+        this.passBudget = passBudget;
     }
 
     @Override
@@ -108,6 +117,7 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
             return;
         }
         long now = context.currentSystemTimeMs();
+        budget = PassBudget.starting(passBudget);
         String key = deviceKey(configuration, state.getDeviceId());
         GateDevice previous = devices.get(key);
         if (!configuration.equals(state.getConfiguration())) {
@@ -122,9 +132,15 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
             return;
         }
         RolloutLedger ledger = ensureRollout(configuration, wanted, now);
-        previous = devices.get(key); // a rollout that began just now has recounted this device too
+        previous = devices.get(key); // a rollout that began just now may have recounted this device too
         if (previous == null) {
             previous = DeviceAttempt.fresh(state);
+        }
+        if (ledger.getRecountFrom() != null && key.compareTo(ledger.getRecountFrom()) >= 0) {
+            // The recount under way has not reached it: keep what it reports, the recount counts it.
+            devices.put(key, GateDevice.newBuilder(previous).setDevice(state).build());
+            ledgers.put(configuration, ledger);
+            return;
         }
         settle(configuration, ledger, wanted, previous, DeviceAttempt.update(previous, state, wanted, now), now);
         admit(configuration, ledger, wanted, now, false); // a slot it freed, or the device itself, is taken at once
@@ -139,7 +155,9 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         dequeue(ledger, previous);
         devices.delete(key);
         if (ledger != null) {
-            Tally.move(ledger, previous, null);
+            if (ledger.getRecountFrom() == null || key.compareTo(ledger.getRecountFrom()) < 0) {
+                Tally.move(ledger, previous, null); // a device the recount under way has not reached was not counted
+            }
             DesiredFirmware wanted = desired(configuration);
             if (wanted != null && previous.getCounted() == GateClass.IN_FLIGHT) {
                 admit(configuration, ledger, wanted, now, false);
@@ -214,6 +232,8 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         if (ledger != null && RolloutId.of(ledger).equals(id)) {
             if (ledger.getDesiredUpdatedAt() != wanted.getUpdatedAt().toEpochMilli()) {
                 recount(configuration, ledger, wanted, now);
+            } else if (ledger.getRecountFrom() != null) {
+                continueRecount(configuration, ledger, wanted, now);
             }
             return ledger;
         }
@@ -253,14 +273,34 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         ledger.setDesiredUpdatedAt(wanted.getUpdatedAt().toEpochMilli());
         ledger.setMaxAttempts(wanted.getPolicy().getMaxAttempts());
         clearQueue(configuration);
-        List<GateDevice> all = new ArrayList<>();
-        try (KeyValueIterator<String, GateDevice> range = devices.prefixScan(configuration + SEP, KEYS)) {
-            range.forEachRemaining(kv -> all.add(kv.value));
-        }
-        for (GateDevice device : all) {
+        ledger.setRecountFrom(configuration + SEP);
+        continueRecount(configuration, ledger, wanted, now);
+    }
+
+    /**
+     * Counts devices from where the recount stands until all are counted (recountFrom back to
+     * null) or the pass's budget is spent; the next pass goes on from there.
+     */
+    private void continueRecount(String configuration, RolloutLedger ledger, DesiredFirmware wanted, long now) {
+        String prefix = configuration + SEP;
+        boolean[] finished = {true};
+        StorePages.forEach(devices, ledger.getRecountFrom(), prefix + '\uffff', kv -> {
+            GateDevice device = kv.value;
             GateDevice uncounted = GateDevice.newBuilder(device).setQueueKey(null).setCounted(GateClass.NONE).build();
             DeviceAttempt.Result result = DeviceAttempt.update(uncounted, device.getDevice(), wanted, now);
             settle(configuration, ledger, wanted, uncounted, new DeviceAttempt.Result(result.device(), null, false), now);
+            ledger.setRecountFrom(kv.key + SEP); // the smallest key after this one
+            if (budget.spent()) {
+                finished[0] = false;
+                return false;
+            }
+            return true;
+        });
+        if (finished[0]) {
+            ledger.setRecountFrom(null);
+        } else {
+            log.info("Rollout({}) generation {}: recount goes on in the next pass, from {}", configuration, wanted.getGeneration(),
+                    ledger.getRecountFrom().substring(prefix.length()));
         }
     }
 
@@ -269,14 +309,11 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         ledgers.delete(configuration);
         clearQueue(configuration);
         // Its devices forget their attempts too, even if the key comes back with a generation it had before.
-        List<KeyValue<String, GateDevice>> all = new ArrayList<>();
-        try (KeyValueIterator<String, GateDevice> range = devices.prefixScan(configuration + SEP, KEYS)) {
-            range.forEachRemaining(all::add);
-        }
-        for (KeyValue<String, GateDevice> kv : all) {
+        StorePages.forEachWithPrefix(devices, configuration + SEP, kv -> {
             devices.put(kv.key, GateDevice.newBuilder(kv.value).setGeneration(-1).setEpoch(0).setQueueKey(null)
                     .setCounted(GateClass.NONE).build());
-        }
+            return true;
+        });
         if (statuses.get(configuration) != null) {
             statuses.delete(configuration);
             context.forward(new Record<>(configuration, null, now));
@@ -288,6 +325,7 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
 
     private void tick(long timestamp) {
         long now = timestamp;
+        budget = PassBudget.starting(passBudget);
         fireTimers(now);
         Set<String> wanted = new HashSet<>();
         try (KeyValueIterator<String, ValueAndTimestamp<DesiredFirmware>> all = desired.all()) {
@@ -317,29 +355,40 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
 
     /** Deadlines, grace periods, backoffs and blocks that ended: only the timers due, whatever the fleet's size. */
     private void fireTimers(long now) {
-        List<String> due = new ArrayList<>();
-        try (KeyValueIterator<String, String> range = timers.range(timerCursor, hex16(now) + SEP + '\uffff')) {
-            range.forEachRemaining(kv -> due.add(kv.key));
-        }
         Map<String, RolloutLedger> changed = new HashMap<>();
-        for (String key : due) {
-            timers.delete(key);
+        boolean[] stopped = {false};
+        StorePages.forEach(timers, timerCursor, hex16(now) + SEP + '\uffff', timer -> {
+            String key = timer.key;
             String[] parts = key.split(String.valueOf(SEP), 3);
             String configuration = parts[1];
+            RolloutLedger ledger = changed.computeIfAbsent(configuration, ledgers::get);
+            if (ledger != null && ledger.getRecountFrom() != null) {
+                // Its rollout is being recounted: firing now could count the device twice. Wait here until it is done.
+                timerCursor = key;
+                stopped[0] = true;
+                return false;
+            }
+            timers.delete(key);
             GateDevice device = devices.get(deviceKey(configuration, parts[2]));
             DesiredFirmware wanted = desired(configuration);
-            RolloutLedger ledger = changed.computeIfAbsent(configuration, ledgers::get);
-            if (device == null || wanted == null || ledger == null || !RolloutId.of(device).equals(RolloutId.of(ledger))) {
-                continue; // a timer of a device or rollout that is gone
+            if (device != null && wanted != null && ledger != null && RolloutId.of(device).equals(RolloutId.of(ledger))) {
+                settle(configuration, ledger, wanted, device, DeviceAttempt.elapse(device, wanted, now), now);
+            } // else a timer of a device or rollout that is gone
+            if (budget.spent()) {
+                timerCursor = key + SEP; // the rest is due still: the next pass fires it
+                stopped[0] = true;
+                return false;
             }
-            settle(configuration, ledger, wanted, device, DeviceAttempt.elapse(device, wanted, now), now);
-        }
+            return true;
+        });
         changed.forEach((configuration, ledger) -> {
             if (ledger != null) {
                 ledgers.put(configuration, ledger);
             }
         });
-        timerCursor = hex16(now + 1);
+        if (!stopped[0]) {
+            timerCursor = hex16(now + 1);
+        }
     }
 
     // ------------------------------------------------------------------ admission
@@ -350,6 +399,9 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
      * wave's target. Maintenance windows are read on ticks; between them the last verdict holds.
      */
     private void admit(String configuration, RolloutLedger ledger, DesiredFirmware wanted, long now, boolean readWindows) {
+        if (ledger.getRecountFrom() != null) {
+            return; // nothing is decided or admitted on a partial count
+        }
         RolloutPolicy policy = wanted.getPolicy();
         Optional<MaintenanceWindows.Closed> closed = readWindows
                 ? MaintenanceWindows.closed(policy.getMaintenanceWindows(), Instant.ofEpochMilli(now))
@@ -420,49 +472,52 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         }
         String prefix = configuration + SEP + lane.ordinal() + SEP;
         String from = queueCursors.getOrDefault(prefix, prefix);
-        List<KeyValue<String, String>> head = new ArrayList<>();
-        try (KeyValueIterator<String, String> range = queue.range(from, prefix + '\uffff')) {
-            while (range.hasNext() && head.size() < slots) {
-                head.add(range.next());
+        int[] issued = {0};
+        StorePages.forEach(queue, from, prefix + '\uffff', entry -> {
+            if (issueTo(configuration, ledger, wanted, lane, prefix, entry, now)) {
+                issued[0]++;
             }
+            return issued[0] < slots && !budget.spent();
+        });
+        return issued[0];
+    }
+
+    /** Pops one queue entry and issues its device's command; false for a stale entry (the device left the queue). */
+    private boolean issueTo(String configuration, RolloutLedger ledger, DesiredFirmware wanted, PriorityLane.Lane lane, String prefix,
+                            KeyValue<String, String> entry, long now) {
+        queue.delete(entry.key);
+        queueCursors.put(prefix, entry.key + SEP);
+        String deviceKey = deviceKey(configuration, entry.value);
+        GateDevice device = devices.get(deviceKey);
+        countQueued(ledger, lane, -1);
+        if (device == null || !entry.key.equals(device.getQueueKey())) {
+            return false; // stale: the device left the queue without its entry
         }
-        int issued = 0;
-        for (KeyValue<String, String> entry : head) {
-            queue.delete(entry.key);
-            queueCursors.put(prefix, entry.key + SEP);
-            String deviceKey = deviceKey(configuration, entry.value);
-            GateDevice device = devices.get(deviceKey);
-            countQueued(ledger, lane, -1);
-            if (device == null || !entry.key.equals(device.getQueueKey())) {
-                continue; // stale: the device left the queue without its entry
-            }
-            int attempt = device.getAttempts() + 1;
-            FlashCommand command = CommandBuilder.attempt(configuration, ledger.getCreatedAt(), wanted, device.getDevice(), attempt, now);
-            GateDevice next = GateDevice.newBuilder(device).setQueueKey(null).setAttempts(attempt).setCommandId(command.getCommandId())
-                    .setDeadline(command.getDeadline().toEpochMilli()).setOutcome(AttemptOutcome.RUNNING).setRetryable(false).setRetryAt(null)
-                    // Only first attempts of the normal lane join a wave: the priority lane stands beside the waves.
-                    .setWave(device.getWave() < 0 && lane == PriorityLane.Lane.NORMAL ? ledger.getWave() : device.getWave())
-                    .setPriority(lane == PriorityLane.Lane.PRIORITY)
-                    .setCounted(GateClass.IN_FLIGHT).build();
-            Tally.move(ledger, device, next);
-            devices.put(deviceKey, next);
-            Long before = DeviceAttempt.nextChange(device);
-            if (before != null && before > now) {
-                timers.delete(timerKey(before, configuration, entry.value));
-            }
-            timers.put(timerKey(next.getDeadline(), configuration, entry.value), "");
-            if (ledger.getStartedAt() == null) {
-                ledger.setStartedAt(now);
-            }
-            if (Admission.ratePerMinute(wanted.getPolicy(), Tally.succeeded(ledger)) != null) {
-                ledger.getRecentIssues().add(now);
-            }
-            log.debug("Rollout({}) generation {}: command {} for {} (attempt {}, {} lane)", configuration, wanted.getGeneration(),
-                    command.getCommandId(), entry.value, attempt, lane);
-            context.forward(new Record<>(command.getDeviceId(), command, now));
-            issued++;
+        int attempt = device.getAttempts() + 1;
+        FlashCommand command = CommandBuilder.attempt(configuration, ledger.getCreatedAt(), wanted, device.getDevice(), attempt, now);
+        GateDevice next = GateDevice.newBuilder(device).setQueueKey(null).setAttempts(attempt).setCommandId(command.getCommandId())
+                .setDeadline(command.getDeadline().toEpochMilli()).setOutcome(AttemptOutcome.RUNNING).setRetryable(false).setRetryAt(null)
+                // Only first attempts of the normal lane join a wave: the priority lane stands beside the waves.
+                .setWave(device.getWave() < 0 && lane == PriorityLane.Lane.NORMAL ? ledger.getWave() : device.getWave())
+                .setPriority(lane == PriorityLane.Lane.PRIORITY)
+                .setCounted(GateClass.IN_FLIGHT).build();
+        Tally.move(ledger, device, next);
+        devices.put(deviceKey, next);
+        Long before = DeviceAttempt.nextChange(device);
+        if (before != null && before > now) {
+            timers.delete(timerKey(before, configuration, entry.value));
         }
-        return issued;
+        timers.put(timerKey(next.getDeadline(), configuration, entry.value), "");
+        if (ledger.getStartedAt() == null) {
+            ledger.setStartedAt(now);
+        }
+        if (Admission.ratePerMinute(wanted.getPolicy(), Tally.succeeded(ledger)) != null) {
+            ledger.getRecentIssues().add(now);
+        }
+        log.debug("Rollout({}) generation {}: command {} for {} (attempt {}, {} lane)", configuration, wanted.getGeneration(),
+                command.getCommandId(), entry.value, attempt, lane);
+        context.forward(new Record<>(command.getDeviceId(), command, now));
+        return true;
     }
 
     private void enqueue(RolloutLedger ledger, String key) {
@@ -504,11 +559,10 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
     }
 
     private void clearQueue(String configuration) {
-        List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, String> range = queue.prefixScan(configuration + SEP, KEYS)) {
-            range.forEachRemaining(kv -> keys.add(kv.key));
-        }
-        keys.forEach(queue::delete);
+        StorePages.forEachWithPrefix(queue, configuration + SEP, kv -> {
+            queue.delete(kv.key);
+            return true;
+        });
         queueCursors.keySet().removeIf(prefix -> prefix.startsWith(configuration + SEP));
     }
 
