@@ -2,6 +2,7 @@ package io.otaflow.bridge;
 
 import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.DeadLetter;
+import io.otaflow.schemas.deadletter.DeadLetters;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.DeviceReport;
 import io.otaflow.schemas.DiscoveryEvent;
@@ -18,9 +19,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -64,15 +63,7 @@ public final class Publisher implements AutoCloseable {
     }
 
     public void deadLetter(ConsumerRecord<String, byte[]> record, WireFormatException error) {
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setOriginalTopic(record.topic()).setPartition(record.partition()).setOffset(record.offset())
-                .setOriginalKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                .setOriginalValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                .setOriginalTimestamp(Instant.ofEpochMilli(record.timestamp()))
-                .setHeaders(Map.of())
-                .setErrorClass(error.getClass().getName()).setErrorMessage(String.valueOf(error.getMessage()))
-                .setComponent("akri-bridge").setAt(Instant.now())
-                .build();
+        DeadLetter letter = DeadLetters.of(record, error, "akri-bridge", Instant.now());
         send(topics.deadLetters().name(), record.key(), letter);
     }
 

@@ -148,10 +148,14 @@ public final class GateScaleBench {
 
             // A new generation at max-in-flight 1,000: the steady state.
             desired.pipeInput(CONFIG, desired(2, "1.2.0", 1_000), start);
-            driver.advanceWallClockTime(Duration.ofSeconds(1));
             List<FlashCommand> inFlight = new ArrayList<>();
-            for (TestRecord<String, byte[]> r : commands.readRecordsToList()) {
-                inFlight.add(commandReader.deserialize("commands", r.value()));
+            Instant now = start.plusSeconds(passes);
+            for (int pass = 0; inFlight.size() < 1_000 && pass < MAX_PASSES; pass++) { // the new generation's recount, then its first 1,000
+                driver.advanceWallClockTime(Duration.ofSeconds(1));
+                now = now.plusSeconds(1);
+                for (TestRecord<String, byte[]> r : commands.readRecordsToList()) {
+                    inFlight.add(commandReader.deserialize("commands", r.value()));
+                }
             }
             if (inFlight.size() != 1_000) {
                 System.err.printf("gate scale %d: %d commands in flight, not 1000: no figure%n", devices, inFlight.size());
@@ -159,7 +163,6 @@ public final class GateScaleBench {
             }
             List<Double> ticks = new ArrayList<>();
             List<Double> updates = new ArrayList<>();
-            Instant now = start.plusSeconds(2);
             for (int round = 0; round < 20; round++) {
                 long updateCpu = CPU.getCurrentThreadCpuTime();
                 for (int k = 0; k < 100; k++) {

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Follows the compacted desired-firmware topic (every partition, from the beginning) so that a
@@ -47,14 +49,25 @@ public final class DesiredGenerations implements FlashJob.GenerationView, AutoCl
         this.topic = topics.firmwareDesired().name();
     }
 
-    public DesiredGenerations start() {
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+    /**
+     * Starts following and returns once everything on the topic at the start has been read: a
+     * worker that took commands before would not know which are superseded (issue 16).
+     *
+     * @throws IllegalStateException if the topic cannot be read to its end within {@code timeout}
+     */
+    public DesiredGenerations start(Duration timeout) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
                 .map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
+        CountDownLatch caughtUp = new CountDownLatch(1);
         thread = Thread.ofPlatform().daemon().name("desired-generations").start(() -> {
             try {
                 while (running) {
+                    if (caughtUp.getCount() > 0 && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                        caughtUp.countDown();
+                    }
                     for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                         if (record.value() == null) {
                             generations.compute(record.key(), (key, known) -> Supersession.withdrawn(known, record.timestamp()));
@@ -70,11 +83,30 @@ public final class DesiredGenerations implements FlashJob.GenerationView, AutoCl
                 }
             } catch (WakeupException e) {
                 // closing
+            } catch (RuntimeException e) {
+                log.error("the desired-generations follower stopped: {}", e.toString(), e);
             } finally {
                 consumer.close();
             }
         });
+        try {
+            if (!caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                close();
+                throw new IllegalStateException("the desired-firmware topic " + topic + " was not read to its end within " + timeout
+                        + ": without it the worker cannot tell superseded commands");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while reading " + topic, e);
+        }
+        log.info("desired generations read to the end of {} ({} keys)", topic, generations.size());
         return this;
+    }
+
+    /** {@link #start(Duration)} with a minute to read the topic. */
+    public DesiredGenerations start() {
+        return start(Duration.ofSeconds(60));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.otaflow.flasher;
 
+import io.otaflow.picowota.FlashInfo;
 import io.otaflow.picowota.PicowotaClient;
 import io.otaflow.schemas.FirmwareRef;
 import io.otaflow.schemas.FlashCommand;
@@ -12,7 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,6 +67,7 @@ public final class FlashJob {
     private final Clock clock;
     private final DeviceApp app;
     private volatile GenerationView generations = configuration -> Supersession.Known.NOTHING;
+    private volatile FlashInfo expectedWindow = FlashInfo.PICO_W;
 
     /** What is known of each Configuration's desired firmware (its epoch and generation, and whether it was withdrawn). */
     @FunctionalInterface
@@ -77,6 +78,12 @@ public final class FlashJob {
     /** Commands of an older generation than the desired one stop before touching the device (or before a retry). */
     public FlashJob withGenerations(GenerationView view) {
         this.generations = view;
+        return this;
+    }
+
+    /** The flash window devices are expected to report (a stock Pico W by default); images are checked against it before a reboot. */
+    public FlashJob withExpectedWindow(FlashInfo window) {
+        this.expectedWindow = window;
         return this;
     }
 
@@ -104,8 +111,15 @@ public final class FlashJob {
         try {
             report.phase(FlashPhase.FETCHING, 0, 0);
             image = artifacts.fetch(command.getImage(), command.getTo());
+            Preflight.check(image, expectedWindow);
         } catch (FlashFailure e) {
             return report.failed(e.code(), e.getMessage(), FlashPhase.FETCHING);
+        }
+        DeviceAddresses addresses;
+        try {
+            addresses = DeviceAddresses.of(command);
+        } catch (FlashFailure e) {
+            return report.failed(e.code(), e.getMessage(), FlashPhase.ACCEPTED);
         }
         FlashErrorCode lastCode = FlashErrorCode.DEADLINE_EXCEEDED;
         String lastMessage = "deadline passed before the first attempt";
@@ -115,7 +129,7 @@ public final class FlashJob {
                 return report.failed(FlashErrorCode.SUPERSEDED, "generation " + command.getGeneration()
                         + " was superseded (or its rollout stopped) before this attempt", lastPhase);
             }
-            Attempt attempt = new Attempt(command, image, report);
+            Attempt attempt = new Attempt(command, addresses, image, report);
             try {
                 return attempt.run();
             } catch (FlashFailure e) {
@@ -148,22 +162,24 @@ public final class FlashJob {
     /** One try of the device-side sequence. */
     private final class Attempt {
         final FlashCommand command;
+        final DeviceAddresses addresses;
         final ArtifactStore.VerifiedImage image;
         final Reporter report;
         FlashPhase phase = FlashPhase.ACCEPTED;
         ErrorClassifier.Step step = ErrorClassifier.Step.APP;
 
-        Attempt(FlashCommand command, ArtifactStore.VerifiedImage image, Reporter report) {
+        Attempt(FlashCommand command, DeviceAddresses addresses, ArtifactStore.VerifiedImage image, Reporter report) {
             this.command = command;
+            this.addresses = addresses;
             this.image = image;
             this.report = report;
         }
 
         FlashProgress run() throws IOException, InterruptedException, FlashFailure {
-            InetSocketAddress ota = otaAddress(command);
+            InetSocketAddress ota = addresses.ota();
             DeviceApp.Metadata before = null;
             try {
-                before = app.metadata(command.getEndpoint(), settings.requestTimeout());
+                before = app.metadata(addresses.app(), settings.requestTimeout());
             } catch (IOException e) {
                 // The app does not answer: maybe it sits in its bootloader (a previous try or worker left it there).
             }
@@ -179,9 +195,13 @@ public final class FlashJob {
                     return report.skipped(FlashErrorCode.TYPE_MISMATCH, "the device runs '" + before.firmwareType() + "', not '"
                             + target.getFirmwareType() + "'");
                 }
+                if (DowngradeGuard.refuses(command, before.firmwareType(), before.firmwareVersion())) {
+                    return report.skipped(FlashErrorCode.DOWNGRADE_REFUSED, "the device runs " + before.firmwareVersion()
+                            + ", newer than the target " + target.getFirmwareVersion() + ", and the command allows no downgrade");
+                }
                 phase = FlashPhase.REBOOTING;
                 report.phase(phase, 0, image.bytes().length);
-                app.rebootToBootloader(command.getEndpoint(), settings.requestTimeout());
+                app.rebootToBootloader(addresses.app(), settings.requestTimeout());
             }
             phase = FlashPhase.AWAITING_BOOTLOADER;
             step = ErrorClassifier.Step.BOOTLOADER;
@@ -243,7 +263,7 @@ public final class FlashJob {
             }
             if (rebooted) {
                 try {
-                    app.metadata(command.getEndpoint(), settings.requestTimeout());
+                    app.metadata(addresses.app(), settings.requestTimeout());
                     throw new FlashFailure(FlashErrorCode.REBOOT_IGNORED, "the app still answers " + settings.rebootTimeout()
                             + " after the reboot request; the bootloader never did");
                 } catch (IOException ignored) {
@@ -267,7 +287,7 @@ public final class FlashJob {
             int bootloaderAnswers = 0;
             while (clock.instant().isBefore(until)) {
                 try {
-                    return app.metadata(command.getEndpoint(), settings.requestTimeout());
+                    return app.metadata(addresses.app(), settings.requestTimeout());
                 } catch (IOException e) {
                     if (!clock.instant().isBefore(nextProbe)) {
                         bootloaderAnswers = bootloaderAnswers(ota) ? bootloaderAnswers + 1 : 0;
@@ -301,15 +321,6 @@ public final class FlashJob {
 
     private static Instant min(Instant a, Instant b) {
         return a.isBefore(b) ? a : b;
-    }
-
-    static InetSocketAddress otaAddress(FlashCommand command) {
-        if (command.getOtaEndpoint() != null && !command.getOtaEndpoint().isBlank()) {
-            String ota = command.getOtaEndpoint();
-            int colon = ota.lastIndexOf(':');
-            return new InetSocketAddress(ota.substring(0, colon), Integer.parseInt(ota.substring(colon + 1)));
-        }
-        return new InetSocketAddress(URI.create(command.getEndpoint()).getHost(), 4242);
     }
 
     /** Builds and sends progress events for one command. */

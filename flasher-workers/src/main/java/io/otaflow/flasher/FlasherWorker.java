@@ -9,6 +9,7 @@ import io.otaflow.schemas.FlashError;
 import io.otaflow.schemas.FlashErrorCode;
 import io.otaflow.schemas.FlashPhase;
 import io.otaflow.schemas.FlashProgress;
+import io.otaflow.schemas.deadletter.DeadLetters;
 import io.otaflow.schemas.registry.SchemaRegistry;
 import io.otaflow.schemas.serde.AvroDeserializer;
 import io.otaflow.schemas.serde.AvroSerializer;
@@ -16,16 +17,19 @@ import io.otaflow.schemas.topics.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +41,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -56,7 +61,7 @@ public final class FlasherWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlasherWorker.class);
 
     private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, FlashProgress> producer;
+    private final KafkaProducer<String, SpecificRecord> producer;
     private final AvroDeserializer<FlashCommand> commands;
     private final FlashJob job;
     private final TopicCatalog topics;
@@ -66,6 +71,9 @@ public final class FlasherWorker implements AutoCloseable {
     private final Map<TopicPartition, Long> consumed = new HashMap<>();
     private final Map<TopicPartition, Map<Long, Future<?>>> futures = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Per running command, the send of its terminal event, checked before its offset may move. */
+    private final Map<String, Future<RecordMetadata>> terminalSends = new ConcurrentHashMap<>();
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
     private final Clock clock;
     private final MeterRegistry meters;
     private final Timer durations;
@@ -89,6 +97,9 @@ public final class FlasherWorker implements AutoCloseable {
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, Math.min(500, maxConcurrent)));
+        // Incremental rebalancing: a worker joining or leaving takes only the partitions that move,
+        // so flashes on the others go on (the eager default revoked every partition on every step).
+        consumerProps.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         consumerProps.putAll(consumerOverrides);
         this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
         Properties producerProps = new Properties();
@@ -97,7 +108,7 @@ public final class FlasherWorker implements AutoCloseable {
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new AvroSerializer<>(registry, false));
+        this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new AvroSerializer<SpecificRecord>(registry, false));
         this.commands = new AvroDeserializer<>(registry, FlashCommand.class);
         this.job = job;
         this.topics = topics;
@@ -173,33 +184,7 @@ public final class FlasherWorker implements AutoCloseable {
     private void handle(TopicPartition partition, ConsumerRecord<String, byte[]> record) {
         boolean done = false;
         try {
-            FlashCommand command;
-            try {
-                command = commands.deserialize(record);
-            } catch (RuntimeException e) {
-                log.warn("skipping an unreadable flash command at {} offset {}: {}", partition, record.offset(), e.getMessage());
-                done = true;
-                return;
-            }
-            FlashProgress terminal;
-            if (!clock.instant().isBefore(command.getDeadline())) {
-                terminal = FlashProgress.newBuilder().setCommandId(command.getCommandId()).setDeviceId(command.getDeviceId())
-                        .setConfiguration(command.getConfiguration()).setGeneration(command.getGeneration()).setAttempt(command.getAttempt())
-                        .setTarget(command.getTo()).setRollback(command.getRollback()).setPhase(FlashPhase.FAILED).setTerminal(true)
-                        .setError(FlashError.newBuilder().setCode(FlashErrorCode.DEADLINE_EXCEEDED).setMessage("the command's deadline had passed when it was taken")
-                                .setRetryable(true).build()).setWorker("flasher").setAt(clock.instant()).build();
-                send(terminal);
-            } else {
-                long start = System.nanoTime();
-                terminal = job.run(command, this::send);
-                durations.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            }
-            if (terminal == null) {
-                return; // interrupted: redelivered, the next owner ends it
-            }
-            producer.flush(); // the terminal event is durable before the offset moves past it
-            outcomes(terminal.getPhase()).increment();
-            done = true;
+            done = carryOut(partition, record);
         } finally {
             inFlight.decrementAndGet();
             slots.release();
@@ -218,12 +203,127 @@ public final class FlasherWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs one command to its terminal event; true once that event (and any dead letter) is
+     * acknowledged by Kafka, so the offset may move past it. False when interrupted: the command
+     * is redelivered and its next owner ends it.
+     */
+    private boolean carryOut(TopicPartition partition, ConsumerRecord<String, byte[]> record) {
+        FlashCommand command;
+        try {
+            command = commands.deserialize(record);
+        } catch (RuntimeException e) {
+            // Nothing names the device or the command: the raw record goes to the dead letters.
+            log.warn("dead-lettering an unreadable flash command at {} offset {}: {}", partition, record.offset(), e.getMessage());
+            return deliver(topics.deadLetters().name(), record.key(), DeadLetters.of(record, e, "flasher-workers", clock.instant()));
+        }
+        FlashProgress terminal;
+        try {
+            terminal = run(command);
+        } catch (RuntimeException e) {
+            // A worker bug must not leave a command without its end, nor stop the partition.
+            log.error("device {} command {}: the flash failed inside the worker: {}", command.getDeviceId(), command.getCommandId(), e.toString(), e);
+            terminal = terminal(command, FlashErrorCode.INTERNAL, "the worker failed: " + e, true);
+            if (!deliver(topics.flashProgress().name(), command.getDeviceId(), terminal)) {
+                return false;
+            }
+            outcomes(terminal.getPhase()).increment();
+            return true;
+        }
+        if (terminal == null) {
+            return false; // interrupted: redelivered, the next owner ends it
+        }
+        if (terminal.getError() != null && terminal.getError().getCode() == FlashErrorCode.INVALID_COMMAND
+                && !deliver(topics.deadLetters().name(), record.key(), DeadLetters.of(record,
+                        new IllegalArgumentException(terminal.getError().getMessage()), "flasher-workers", clock.instant()))) {
+            return false;
+        }
+        // The job sent the terminal event with the rest; it is sent again until Kafka acknowledges it.
+        if (!acknowledged(command) && !deliver(topics.flashProgress().name(), command.getDeviceId(), terminal)) {
+            return false;
+        }
+        outcomes(terminal.getPhase()).increment();
+        return true;
+    }
+
+    private FlashProgress run(FlashCommand command) {
+        if (!clock.instant().isBefore(command.getDeadline())) {
+            FlashProgress late = terminal(command, FlashErrorCode.DEADLINE_EXCEEDED, "the command's deadline had passed when it was taken", true);
+            send(late);
+            return late;
+        }
+        long start = System.nanoTime();
+        FlashProgress terminal = job.run(command, this::send);
+        durations.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        return terminal;
+    }
+
+    private FlashProgress terminal(FlashCommand command, FlashErrorCode code, String message, boolean retryable) {
+        return FlashProgress.newBuilder().setCommandId(command.getCommandId()).setDeviceId(command.getDeviceId())
+                .setConfiguration(command.getConfiguration()).setGeneration(command.getGeneration()).setAttempt(command.getAttempt())
+                .setTarget(command.getTo()).setRollback(command.getRollback()).setPhase(FlashPhase.FAILED).setTerminal(true)
+                .setError(FlashError.newBuilder().setCode(code).setMessage(message).setRetryable(retryable).build())
+                .setWorker("flasher").setAt(clock.instant()).build();
+    }
+
     private void send(FlashProgress progress) {
-        producer.send(new ProducerRecord<>(topics.flashProgress().name(), progress.getDeviceId(), progress), (metadata, error) -> {
+        Future<RecordMetadata> sent = producer.send(new ProducerRecord<>(topics.flashProgress().name(), progress.getDeviceId(), progress), (metadata, error) -> {
             if (error != null) {
                 log.error("device {} command {}: progress not sent: {}", progress.getDeviceId(), progress.getCommandId(), error.toString());
             }
         });
+        if (progress.getTerminal()) {
+            terminalSends.put(progress.getCommandId(), sent);
+        }
+    }
+
+    /** Whether the terminal event the job sent for this command was acknowledged by Kafka. */
+    private boolean acknowledged(FlashCommand command) {
+        Future<RecordMetadata> sent = terminalSends.remove(command.getCommandId());
+        if (sent == null) {
+            return false;
+        }
+        try {
+            sent.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Sends a record and waits for Kafka's acknowledgement, again and again while the worker runs:
+     * a terminal event or dead letter is never skipped. False if the worker stopped first (the
+     * offset then stays, and the command is redelivered).
+     */
+    private boolean deliver(String topic, String key, SpecificRecord value) {
+        Duration pause = Duration.ofMillis(200);
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                producer.send(new ProducerRecord<>(topic, key, value)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+                if (!running_) {
+                    log.warn("{} for {} not acknowledged and the worker is stopping: it is redelivered", value.getSchema().getName(), key);
+                    return false;
+                }
+                log.warn("{} for {} not acknowledged ({}); sending it again", value.getSchema().getName(), key, e.toString());
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+                pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : pause.multipliedBy(2);
+            }
+        }
+        return false;
     }
 
     /** Commits, per partition, up to the lowest command still running (or everything consumed). */

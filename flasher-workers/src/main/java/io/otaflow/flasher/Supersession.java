@@ -8,7 +8,9 @@ import io.otaflow.schemas.FlashCommand;
  * epoch, is superseded; so is one issued before the key was withdrawn (a tombstone), even when
  * compaction has left the worker nothing but the tombstone. A command of a later epoch than the
  * worker knows, issued after the withdrawal, is not: the key was created again and the worker has
- * not read it yet. Rollbacks are never superseded: they put a device back the way it was.
+ * not read it yet. A rollback is superseded only by a later rollout (whose commands take the
+ * device from there), not by a withdrawal: it puts a device back the way it was, and a stale one
+ * redelivered after a newer generation flashed the device must not undo that.
  */
 public final class Supersession {
     /**
@@ -23,8 +25,11 @@ public final class Supersession {
     }
 
     public static boolean superseded(FlashCommand command, Known known) {
-        if (command.getRollback() || known == null) {
+        if (known == null) {
             return false;
+        }
+        if (command.getRollback()) {
+            return newer(known, command); // a withdrawal does not stop it: it puts the device back the way it was
         }
         if (known.withdrawnAt() != null && command.getIssuedAt().toEpochMilli() <= known.withdrawnAt()) {
             return true;
@@ -33,6 +38,11 @@ public final class Supersession {
             return command.getEpoch() < known.epoch();
         }
         return known.generation() > command.getGeneration();
+    }
+
+    /** A rollout after the command's is known: a later epoch, or a later generation of its epoch. */
+    private static boolean newer(Known known, FlashCommand command) {
+        return known.epoch() != command.getEpoch() ? known.epoch() > command.getEpoch() : known.generation() > command.getGeneration();
     }
 
     /** What is known after a value of the key was read. */

@@ -187,6 +187,52 @@ class FlashJobIT {
         assertThat(device.resets()).as("never rebooted").isEqualTo(1);
     }
 
+    private FirmwareImage imageAt(int size, int linkedAt, long writtenAt, AppImage.Defect defect) throws Exception {
+        byte[] bytes = AppImage.build("blink", "1.1.0", size, linkedAt, defect);
+        Path file = Files.write(work.resolve("blink-bad-" + UUID.randomUUID() + ".bin"), bytes);
+        return FirmwareImage.newBuilder().setUri(file.toUri().toString()).setSha256(ArtifactStore.sha256(bytes)).setSize(bytes.length)
+                .setBaseAddress(writtenAt).build();
+    }
+
+    @Test
+    void imagesThatCannotBootThereNeverRebootTheDevice() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
+        record Case(String what, FirmwareImage image, FlashErrorCode code) {
+        }
+        List<Case> cases = List.of(
+                new Case("too large for the window", imageAt(0x1A5000, AppImage.DEFAULT_BASE, AppImage.DEFAULT_BASE, AppImage.Defect.NONE),
+                        FlashErrorCode.IMAGE_TOO_LARGE),
+                new Case("not on a sector boundary", imageAt(64 * 1024, 0x1005B100, 0x1005B100, AppImage.Defect.NONE),
+                        FlashErrorCode.IMAGE_FORMAT_INVALID),
+                new Case("a bad vector table", imageAt(64 * 1024, AppImage.DEFAULT_BASE, AppImage.DEFAULT_BASE, AppImage.Defect.BAD_VECTOR_TABLE),
+                        FlashErrorCode.IMAGE_FORMAT_INVALID),
+                new Case("linked for another address", imageAt(64 * 1024, 0x10080000, AppImage.DEFAULT_BASE, AppImage.Defect.NONE),
+                        FlashErrorCode.IMAGE_FORMAT_INVALID));
+        for (Case c : cases) {
+            events.clear();
+            FlashProgress result = flash(command(device, c.image(), "1.1.0"), unsignedAllowed());
+            assertThat(result.getPhase()).as(c.what()).isEqualTo(FlashPhase.FAILED);
+            assertThat(result.getError().getCode()).as(c.what()).isEqualTo(c.code());
+            assertThat(events).extracting(FlashProgress::getPhase).as(c.what()).doesNotContain(FlashPhase.REBOOTING);
+        }
+        assertThat(device.resets()).as("never rebooted").isEqualTo(1);
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.APP);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void aStaleCommandNeverDowngradesADeviceUnlessItAllowsIt() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, false, "1.2.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SKIPPED);
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.DOWNGRADE_REFUSED);
+        assertThat(device.resets()).as("never rebooted").isEqualTo(1);
+        events.clear();
+        FlashCommand allowed = FlashCommand.newBuilder(command(device, image("1.1.0", null), "1.1.0")).setAllowDowngrade(true).build();
+        assertThat(flash(allowed, unsignedAllowed()).getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.1.0");
+    }
+
     @Test
     void signedImagesAreFlashedOnlyWithATrustedKey() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");

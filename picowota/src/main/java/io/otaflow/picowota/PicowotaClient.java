@@ -190,7 +190,8 @@ public final class PicowotaClient implements AutoCloseable {
         FlashInfo info = info();
         byte[] padded = pad(image, info.writeSize());
         long start = Integer.toUnsignedLong(address);
-        if (start < Integer.toUnsignedLong(info.flashStart()) || start + padded.length > info.flashEnd()) {
+        // picowota writes only while addr + len < flash end: the window's last page is never written.
+        if (start < Integer.toUnsignedLong(info.flashStart()) || start + padded.length >= info.flashEnd()) {
             throw new PicowotaException(PicowotaException.Kind.DOES_NOT_FIT, String.format(
                     "image 0x%08x+%d does not fit the device's window 0x%08x+%d", start, padded.length,
                     info.flashStart(), info.flashSize()));

@@ -1,22 +1,19 @@
 package io.otaflow.topology;
 
 import io.otaflow.schemas.DeadLetter;
+import io.otaflow.schemas.deadletter.DeadLetters;
 import io.otaflow.schemas.registry.SchemaRegistry;
 import io.otaflow.schemas.registry.SchemaRegistryClient;
 import io.otaflow.schemas.serde.AvroSerializer;
 import io.otaflow.schemas.topics.TopicCatalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,21 +47,8 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
         log.warn("dead-lettering an unreadable record of {} partition {} offset {}: {}", context.topic(), context.partition(),
                 context.offset(), exception.getMessage());
-        Map<String, String> headers = new HashMap<>();
-        for (Header header : record.headers()) {
-            headers.put(header.key(), header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8));
-        }
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setOriginalTopic(context.topic()).setPartition(context.partition()).setOffset(context.offset())
-                .setOriginalKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-                .setOriginalValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                .setOriginalTimestamp(Instant.ofEpochMilli(record.timestamp()))
-                .setHeaders(headers)
-                .setErrorClass(exception.getClass().getName())
-                .setErrorMessage(String.valueOf(exception.getMessage()))
-                .setComponent("topology")
-                .setAt(Instant.now())
-                .build();
+        DeadLetter letter = DeadLetters.of(new DeadLetters.Origin(context.topic(), context.partition(), context.offset(), record.timestamp()),
+                record.key(), record.value(), record.headers(), exception, "topology", Instant.now());
         return Response.resume(List.of(new ProducerRecord<>(topic, record.key(), serializer.serialize(topic, letter))));
     }
 }

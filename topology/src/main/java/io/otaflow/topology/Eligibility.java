@@ -1,5 +1,6 @@
 package io.otaflow.topology;
 
+import io.otaflow.schemas.version.Versions;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.DeviceMode;
 import io.otaflow.schemas.DeviceState;

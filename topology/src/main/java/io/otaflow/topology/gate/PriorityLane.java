@@ -3,7 +3,7 @@ package io.otaflow.topology.gate;
 import io.otaflow.schemas.DesiredFirmware;
 import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.gate.GateDevice;
-import io.otaflow.topology.Versions;
+import io.otaflow.schemas.version.Versions;
 
 /**
  * Devices far behind the target take the priority lane: slots of their own on top of

@@ -1,4 +1,4 @@
-package io.otaflow.topology;
+package io.otaflow.schemas.version;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

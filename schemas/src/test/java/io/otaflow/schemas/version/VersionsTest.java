@@ -1,8 +1,8 @@
-package io.otaflow.topology;
+package io.otaflow.schemas.version;
 
 import org.junit.jupiter.api.Test;
 
-import static io.otaflow.topology.Versions.Order.*;
+import static io.otaflow.schemas.version.Versions.Order.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class VersionsTest {
