@@ -473,7 +473,8 @@ public final class RolloutGate implements Processor<String, DeviceState, String,
         String prefix = configuration + SEP + lane.ordinal() + SEP;
         String from = queueCursors.getOrDefault(prefix, prefix);
         int[] issued = {0};
-        StorePages.forEach(queue, from, prefix + '\uffff', entry -> {
+        // A page no larger than the free slots: an update that frees one slot reads one queue entry (a stale one costs another page).
+        StorePages.forEach(queue, from, prefix + '\uffff', slots, entry -> {
             if (issueTo(configuration, ledger, wanted, lane, prefix, entry, now)) {
                 issued[0]++;
             }

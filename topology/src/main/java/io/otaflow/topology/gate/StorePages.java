@@ -24,11 +24,17 @@ final class StorePages {
      * key order, until the action returns false or the range ends.
      */
     static <V> void forEach(KeyValueStore<String, V> store, String from, String to, Predicate<KeyValue<String, V>> action) {
+        forEach(store, from, to, PAGE, action);
+    }
+
+    /** {@link #forEach} reading at most {@code pageSize} entries at a time: a caller that wants one entry reads one. */
+    static <V> void forEach(KeyValueStore<String, V> store, String from, String to, int pageSize, Predicate<KeyValue<String, V>> action) {
+        int size = Math.max(1, Math.min(pageSize, PAGE));
         String next = from;
         while (true) {
-            List<KeyValue<String, V>> page = new ArrayList<>(PAGE);
+            List<KeyValue<String, V>> page = new ArrayList<>(size);
             try (KeyValueIterator<String, V> range = store.range(next, to)) {
-                while (range.hasNext() && page.size() < PAGE) {
+                while (range.hasNext() && page.size() < size) {
                     page.add(range.next());
                 }
             }
@@ -37,7 +43,7 @@ final class StorePages {
                     return;
                 }
             }
-            if (page.size() < PAGE) {
+            if (page.size() < size) {
                 return;
             }
             next = page.getLast().key + '\u0000'; // the smallest key after the page's last

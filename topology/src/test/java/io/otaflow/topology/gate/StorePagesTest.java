@@ -70,6 +70,16 @@ class StorePagesTest {
     }
 
     @Test
+    void smallPagesStillWalkTheWholeRange() {
+        for (int i = 0; i < 25; i++) {
+            store.put(String.format("k%05d", i), "v");
+        }
+        List<String> seen = new ArrayList<>();
+        StorePages.forEach(store, "k", "k\uffff", 3, kv -> seen.add(kv.key));
+        assertThat(seen).hasSize(25).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
     void anEmptyRangeCallsNothing() {
         StorePages.forEachWithPrefix(store, "none", kv -> {
             throw new AssertionError("called for " + kv.key);
