@@ -137,7 +137,7 @@ class InstancesIT {
             // Progress runs ahead of the topology: the failure shows at once, with its error.
             fixture.produce(fixture.topics.flashProgress(), "pico-1", FlashProgress.newBuilder().setCommandId("cmd-1").setDeviceId("pico-1")
                     .setConfiguration(fixture.key("picow-blink")).setGeneration(1L).setAttempt(1).setPhase(FlashPhase.FAILED)
-                    .setError(new FlashError(FlashErrorCode.BOOT_FAILED, "app did not come back", false, FlashPhase.BOOTING))
+                    .setError(new FlashError(FlashErrorCode.BOOT_FAILED, "app did not come back", false, FlashPhase.BOOTING, true))
                     .setTarget(target).setWorker("w1").setAt(t0.plusSeconds(20)).setTerminal(true).build());
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 Map<String, Object> status = fixture.status(Akri.INSTANCE, "picow-blink-000001");

@@ -43,6 +43,7 @@ public final class ErrorClassifier {
                 case NOT_SYNCED -> FlashErrorCode.BOOTLOADER_BUSY;
                 case REFUSED -> step == Step.SEAL ? FlashErrorCode.SEAL_REJECTED : FlashErrorCode.PROTOCOL_ERROR;
                 case PROTOCOL -> FlashErrorCode.PROTOCOL_ERROR;
+                case NO_BOOTABLE_IMAGE -> FlashErrorCode.BOOT_FAILED;
             };
         }
         if (error instanceof ConnectException || error instanceof NoRouteToHostException) {

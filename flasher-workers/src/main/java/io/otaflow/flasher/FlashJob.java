@@ -124,39 +124,89 @@ public final class FlashJob {
         FlashErrorCode lastCode = FlashErrorCode.DEADLINE_EXCEEDED;
         String lastMessage = "deadline passed before the first attempt";
         FlashPhase lastPhase = FlashPhase.ACCEPTED;
-        while (clock.instant().isBefore(command.getDeadline())) {
-            if (superseded(command)) {
-                return report.failed(FlashErrorCode.SUPERSEDED, "generation " + command.getGeneration()
-                        + " was superseded (or its rollout stopped) before this attempt", lastPhase);
-            }
-            Attempt attempt = new Attempt(command, addresses, image, report);
-            try {
-                return attempt.run();
-            } catch (FlashFailure e) {
-                lastCode = e.code();
-                lastMessage = e.getMessage();
-                lastPhase = attempt.phase;
-            } catch (IOException e) {
-                lastCode = ErrorClassifier.classify(e, attempt.step);
-                lastMessage = e.toString();
-                lastPhase = attempt.phase;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-            if (!ErrorClassifier.retryable(lastCode)) {
-                return report.failed(lastCode, lastMessage, lastPhase);
-            }
-            log.info("device {} command {}: {} ({}); retrying within the deadline", command.getDeviceId(), command.getCommandId(),
-                    lastCode, lastMessage);
-            try {
+        Attempt attempt = null;
+        try {
+            while (clock.instant().isBefore(command.getDeadline())) {
+                if (superseded(command)) {
+                    return leaveAsFound(attempt, report, FlashErrorCode.SUPERSEDED, "generation " + command.getGeneration()
+                            + " was superseded (or its rollout stopped) before this attempt", lastPhase);
+                }
+                attempt = new Attempt(command, addresses, image, report);
+                try {
+                    return attempt.run();
+                } catch (FlashFailure e) {
+                    lastCode = e.code();
+                    lastMessage = e.getMessage();
+                    lastPhase = attempt.phase;
+                } catch (IOException e) {
+                    lastCode = ErrorClassifier.classify(e, attempt.step);
+                    lastMessage = e.toString();
+                    lastPhase = attempt.phase;
+                }
+                if (!ErrorClassifier.retryable(lastCode)) {
+                    return leaveAsFound(attempt, report, lastCode, lastMessage, lastPhase);
+                }
+                log.info("device {} command {}: {} ({}); retrying within the deadline", command.getDeviceId(), command.getCommandId(),
+                        lastCode, lastMessage);
                 Thread.sleep(settings.retryBackoff());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
             }
+            return leaveAsFound(attempt, report, lastCode, "deadline " + command.getDeadline() + " passed; last error: " + lastMessage,
+                    lastPhase);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
-        return report.failed(lastCode, "deadline " + command.getDeadline() + " passed; last error: " + lastMessage, lastPhase);
+    }
+
+    /**
+     * The terminal failure, after leaving the device as it was found where that can be done. A
+     * device the last attempt left in its bootloader before anything was erased still holds its
+     * old app and header: it is booted back and must answer. A device whose app was erased, or
+     * whose new image did not boot, stays in its bootloader for a retry or the gate's rollback;
+     * the event says so ({@code error.inBootloader}) and the log names it.
+     */
+    private FlashProgress leaveAsFound(Attempt attempt, Reporter report, FlashErrorCode code, String message, FlashPhase phase)
+            throws InterruptedException {
+        if (attempt == null || !attempt.inBootloader) {
+            return report.failed(code, message, phase, false);
+        }
+        String left;
+        if (code == FlashErrorCode.BOOT_FAILED) {
+            left = null; // the message says it already
+        } else if (attempt.erased) {
+            left = "its app was erased";
+        } else {
+            Restored restored = bootStoredApp(attempt.addresses, clock.instant().plus(settings.bootTimeout()));
+            if (restored.app() != null) {
+                return report.failed(code, message + "; the device is back on its old app (" + restored.app().firmwareType() + " "
+                        + restored.app().firmwareVersion() + ")", phase, false);
+            }
+            left = "its old app could not be booted back: " + restored.why();
+        }
+        log.warn("device {} command {}: left in its bootloader ({}); it needs a retry or a rollback", attempt.command.getDeviceId(),
+                attempt.command.getCommandId(), left == null ? message : left);
+        return report.failed(code, left == null ? message : message + "; the device waits in its bootloader (" + left + ")", phase, true);
+    }
+
+    /** What booting a device's stored app came to: the app's metadata once it answered, or why it did not. */
+    private record Restored(DeviceApp.Metadata app, String why) {
+    }
+
+    /**
+     * Boots the app a device waiting in its bootloader holds, if the bootloader's own check passes
+     * (picowota would boot it at reset), and waits for it to answer until {@code until}.
+     */
+    private Restored bootStoredApp(DeviceAddresses addresses, Instant until) throws InterruptedException {
+        try (PicowotaClient client = PicowotaClient.connect(addresses.ota(), BOOTLOADER_PROBE.withPostConnectPause(settings.postConnectPause()))) {
+            client.go(client.bootableImage(client.info()).vtor());
+        } catch (IOException e) {
+            return new Restored(null, e.getMessage());
+        }
+        try {
+            return new Restored(awaitApp(addresses, until), null);
+        } catch (FlashFailure e) {
+            return new Restored(null, e.getMessage());
+        }
     }
 
     /** One try of the device-side sequence. */
@@ -167,6 +217,10 @@ public final class FlashJob {
         final Reporter report;
         FlashPhase phase = FlashPhase.ACCEPTED;
         ErrorClassifier.Step step = ErrorClassifier.Step.APP;
+        /** The worker last saw the device in its bootloader, its app not running. */
+        boolean inBootloader;
+        /** The app window was (being) erased: the old app is gone. */
+        boolean erased;
 
         Attempt(FlashCommand command, DeviceAddresses addresses, ArtifactStore.VerifiedImage image, Reporter report) {
             this.command = command;
@@ -182,6 +236,13 @@ public final class FlashJob {
                 before = app.metadata(addresses.app(), settings.requestTimeout());
             } catch (IOException e) {
                 // The app does not answer: maybe it sits in its bootloader (a previous try or worker left it there).
+                // If the app it holds would boot, boot it: its lock and version are read before anything is written.
+                // If none would, flashing is the only way to give it an app again.
+                if (bootloaderAnswers(ota)) {
+                    inBootloader = true;
+                    before = bootStoredApp(addresses, min(clock.instant().plus(settings.bootTimeout()), command.getDeadline())).app();
+                    inBootloader = before == null;
+                }
             }
             if (before != null) {
                 if (before.locked()) {
@@ -207,6 +268,7 @@ public final class FlashJob {
             step = ErrorClassifier.Step.BOOTLOADER;
             report.phase(phase, 0, image.bytes().length);
             PicowotaClient client = awaitBootloader(ota, before != null);
+            inBootloader = true;
             try (client) {
                 step = ErrorClassifier.Step.WRITE;
                 int total = image.bytes().length;
@@ -215,7 +277,10 @@ public final class FlashJob {
                     @Override
                     public void phase(String name) {
                         switch (name) {
-                            case "ERASING" -> report.phase(phase = FlashPhase.ERASING, 0, total);
+                            case "ERASING" -> {
+                                erased = true;
+                                report.phase(phase = FlashPhase.ERASING, 0, total);
+                            }
                             case "WRITING" -> report.phase(phase = FlashPhase.WRITING, 0, total);
                             case "SEALING" -> {
                                 step = ErrorClassifier.Step.SEAL;
@@ -240,7 +305,14 @@ public final class FlashJob {
             phase = FlashPhase.VERIFYING;
             step = ErrorClassifier.Step.APP;
             report.phase(phase, image.bytes().length, image.bytes().length);
-            DeviceApp.Metadata after = awaitApp(ota);
+            DeviceApp.Metadata after;
+            try {
+                after = awaitApp(addresses, min(clock.instant().plus(settings.bootTimeout()), command.getDeadline()));
+            } catch (FlashFailure e) {
+                inBootloader = e.code() == FlashErrorCode.BOOT_FAILED;
+                throw e;
+            }
+            inBootloader = false;
             FirmwareRef target = command.getTo();
             if (!after.firmwareType().equals(target.getFirmwareType()) || !after.firmwareVersion().equals(target.getFirmwareVersion())) {
                 throw new FlashFailure(FlashErrorCode.VERIFY_MISMATCH, "the device came back running " + after.firmwareType() + " "
@@ -274,39 +346,40 @@ public final class FlashJob {
                     "neither the app nor the bootloader at " + ota + " answered" + (last == null ? "" : ": " + last.getMessage()));
         }
 
-        /**
-         * Waits for the new app. picowota never clears its magic, so an image that crashes at start
-         * lands the device back in its bootloader (the protocol notes): once the bootloader answers
-         * SYNC {@link #BOOTLOADER_ANSWERS} times in a row, probed a second apart from a second after
-         * GOGO, that is the verdict, not the whole boot timeout. A booting app never listens on the
-         * OTA port, so a healthy device cannot look like this.
-         */
-        private DeviceApp.Metadata awaitApp(InetSocketAddress ota) throws InterruptedException, FlashFailure {
-            Instant until = min(clock.instant().plus(settings.bootTimeout()), command.getDeadline());
-            Instant nextProbe = clock.instant().plus(BOOTLOADER_PROBE_INTERVAL);
-            int bootloaderAnswers = 0;
-            while (clock.instant().isBefore(until)) {
-                try {
-                    return app.metadata(addresses.app(), settings.requestTimeout());
-                } catch (IOException e) {
-                    if (!clock.instant().isBefore(nextProbe)) {
-                        bootloaderAnswers = bootloaderAnswers(ota) ? bootloaderAnswers + 1 : 0;
-                        if (bootloaderAnswers >= BOOTLOADER_ANSWERS) {
-                            throw new FlashFailure(FlashErrorCode.BOOT_FAILED,
-                                    "the new image did not boot: the device came back in its bootloader");
-                        }
-                        nextProbe = clock.instant().plus(BOOTLOADER_PROBE_INTERVAL);
-                    }
-                    Thread.sleep(100);
-                }
-            }
-            // The app never came back: a device waiting in its bootloader did not boot the image.
-            try (PicowotaClient ignored = PicowotaClient.connect(ota, PicowotaClient.Options.SERIAL_FLASH
-                    .withPostConnectPause(settings.postConnectPause()))) {
-                throw new FlashFailure(FlashErrorCode.BOOT_FAILED, "the new image did not boot: the device is back in its bootloader");
+    }
+
+    /**
+     * Waits for an app that was just booted (GOGO). picowota never clears its magic, so an image that
+     * crashes at start lands the device back in its bootloader (the protocol notes): once the
+     * bootloader answers SYNC {@link #BOOTLOADER_ANSWERS} times in a row, probed a second apart
+     * from a second after GOGO, that is the verdict, not the whole boot timeout. A booting app
+     * never listens on the OTA port, so a healthy device cannot look like this.
+     */
+    private DeviceApp.Metadata awaitApp(DeviceAddresses addresses, Instant until) throws InterruptedException, FlashFailure {
+        InetSocketAddress ota = addresses.ota();
+        Instant nextProbe = clock.instant().plus(BOOTLOADER_PROBE_INTERVAL);
+        int bootloaderAnswers = 0;
+        while (clock.instant().isBefore(until)) {
+            try {
+                return app.metadata(addresses.app(), settings.requestTimeout());
             } catch (IOException e) {
-                throw new FlashFailure(FlashErrorCode.DEVICE_UNREACHABLE, "the device did not come back after the flash");
+                if (!clock.instant().isBefore(nextProbe)) {
+                    bootloaderAnswers = bootloaderAnswers(ota) ? bootloaderAnswers + 1 : 0;
+                    if (bootloaderAnswers >= BOOTLOADER_ANSWERS) {
+                        throw new FlashFailure(FlashErrorCode.BOOT_FAILED,
+                                "the new image did not boot: the device came back in its bootloader");
+                    }
+                    nextProbe = clock.instant().plus(BOOTLOADER_PROBE_INTERVAL);
+                }
+                Thread.sleep(100);
             }
+        }
+        // The app never came back: a device waiting in its bootloader did not boot the image.
+        try (PicowotaClient ignored = PicowotaClient.connect(ota, PicowotaClient.Options.SERIAL_FLASH
+                .withPostConnectPause(settings.postConnectPause()))) {
+            throw new FlashFailure(FlashErrorCode.BOOT_FAILED, "the new image did not boot: the device is back in its bootloader");
+        } catch (IOException e) {
+            throw new FlashFailure(FlashErrorCode.DEVICE_UNREACHABLE, "the device did not come back after the flash");
         }
     }
 
@@ -363,8 +436,13 @@ public final class FlashJob {
         }
 
         FlashProgress failed(FlashErrorCode code, String message, FlashPhase during) {
+            return failed(code, message, during, false);
+        }
+
+        FlashProgress failed(FlashErrorCode code, String message, FlashPhase during, boolean inBootloader) {
             FlashProgress done = base(FlashPhase.FAILED).setError(FlashError.newBuilder().setCode(code).setMessage(message)
-                    .setRetryable(ErrorClassifier.retryable(code)).setPhase(during).build()).setTerminal(true).build();
+                    .setRetryable(ErrorClassifier.retryable(code)).setPhase(during).setInBootloader(inBootloader).build())
+                    .setTerminal(true).build();
             sink.progress(done);
             log.info("device {} command {}: failed {} ({})", command.getDeviceId(), command.getCommandId(), code, message);
             return done;

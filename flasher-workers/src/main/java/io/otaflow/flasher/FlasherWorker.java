@@ -243,6 +243,9 @@ public final class FlasherWorker implements AutoCloseable {
             return false;
         }
         outcomes(terminal.getPhase()).increment();
+        if (terminal.getError() != null && terminal.getError().getInBootloader()) {
+            meters.counter("otaflow.flasher.left.in.bootloader").increment();
+        }
         return true;
     }
 

@@ -2,6 +2,7 @@ package io.otaflow.flasher;
 
 import io.otaflow.devstack.FreePorts;
 import io.otaflow.picowota.AppImage;
+import io.otaflow.picowota.FlashInfo;
 import io.otaflow.schemas.FirmwareImage;
 import io.otaflow.schemas.FirmwareRef;
 import io.otaflow.schemas.FlashCommand;
@@ -160,7 +161,52 @@ class FlashJobIT {
         assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.BOOT_FAILED);
         assertThat(result.getError().getMessage()).isEqualTo("the new image did not boot: the device came back in its bootloader");
         assertThat(result.getError().getRetryable()).isFalse();
+        assertThat(result.getError().getInBootloader()).as("named as left in its bootloader, for the gate's rollback").isTrue();
         assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.BOOTLOADER);
+    }
+
+    @Test
+    void aFailureBeforeTheEraseBootsTheOldAppBack() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
+        // The profile expects a larger window than this device's bootloader reports: pre-flight passes, INFO refuses.
+        FlashInfo expected = new FlashInfo(FlashInfo.PICO_W.flashStart(), FlashInfo.PICO_W.flashSize() + 0x10000,
+                FlashInfo.PICO_W.eraseSize(), FlashInfo.PICO_W.writeSize(), FlashInfo.PICO_W.maxDataLen());
+        FirmwareImage tooLarge = imageAt(FlashInfo.PICO_W.flashSize() + 0x8000, AppImage.DEFAULT_BASE, AppImage.DEFAULT_BASE,
+                AppImage.Defect.NONE);
+        FlashProgress result = new FlashJob(unsignedAllowed(), FAST, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC())
+                .withExpectedWindow(expected).run(command(device, tooLarge, "1.1.0"), events::add);
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.IMAGE_TOO_LARGE);
+        assertThat(events).extracting(FlashProgress::getPhase).as("rebooted, refused before the erase")
+                .contains(FlashPhase.AWAITING_BOOTLOADER).doesNotContain(FlashPhase.ERASING);
+        assertThat(result.getError().getMessage()).endsWith("; the device is back on its old app (blink 1.0.0)");
+        assertThat(result.getError().getInBootloader()).isFalse();
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.APP);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void aLockedDeviceFoundInItsBootloaderIsBootedAndSkippedNotFlashed() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, true, "1.0.0");
+        device.requestReboot(true); // an earlier worker rebooted it and died before the erase
+        await().atMost(Duration.ofSeconds(10)).until(device::mode, m -> m == SimulatedDevice.Mode.BOOTLOADER);
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SKIPPED);
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.DEVICE_LOCKED);
+        assertThat(events).extracting(FlashProgress::getPhase).doesNotContain(FlashPhase.ERASING);
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.APP);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void anUnlockedDeviceFoundInItsBootloaderIsBootedReadAndFlashed() throws Exception {
+        SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
+        device.requestReboot(true);
+        await().atMost(Duration.ofSeconds(10)).until(device::mode, m -> m == SimulatedDevice.Mode.BOOTLOADER);
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
+        assertThat(events).extracting(FlashProgress::getPhase).as("its app read, then rebooted as usual")
+                .containsSubsequence(FlashPhase.REBOOTING, FlashPhase.AWAITING_BOOTLOADER, FlashPhase.ERASING);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.1.0");
     }
 
     @Test

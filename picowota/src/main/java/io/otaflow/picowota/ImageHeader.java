@@ -47,12 +47,21 @@ public record ImageHeader(int vtor, int size, int crc) {
         } catch (IllegalArgumentException e) {
             return Optional.of("image " + Words.hex(start) + "+" + length + " is not readable: " + e.getMessage());
         }
-        int actual = Crc.crc32(image);
-        if (actual != crc) {
-            return Optional.of("CRC-32 " + Words.hex(Integer.toUnsignedLong(actual)) + " of " + length + " bytes at "
+        return check(Crc.crc32(image), image.length >= 8 ? image : memory.read(start, 8));
+    }
+
+    /**
+     * The same check from its two inputs, for a host that cannot read the whole image cheaply: the
+     * CRC-32 of {@code size} bytes from {@code vtor} (picowota's CRCC) and the image's first two
+     * words.
+     */
+    public Optional<String> check(int actualCrc, byte[] vectors) {
+        long start = Integer.toUnsignedLong(vtor);
+        long length = Integer.toUnsignedLong(size) & ~3L;
+        if (actualCrc != crc) {
+            return Optional.of("CRC-32 " + Words.hex(Integer.toUnsignedLong(actualCrc)) + " of " + length + " bytes at "
                     + Words.hex(start) + " differs from " + Words.hex(Integer.toUnsignedLong(crc)));
         }
-        byte[] vectors = image.length >= 8 ? image : memory.read(start, 8);
         long stack = Integer.toUnsignedLong(Words.read(vectors, 0));
         long reset = Integer.toUnsignedLong(Words.read(vectors, 4));
         if (stack < SRAM_BASE) {

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * A picowota client that does what serial-flash does, plus what a fleet needs: timeouts on every
@@ -150,6 +151,30 @@ public final class PicowotaClient implements AutoCloseable {
 
     public int checksum(int address, int length) throws IOException {
         return command(Frames.Request.of(Opcode.CSUM, address, length)).arg(0);
+    }
+
+    /**
+     * The image picowota would boot now: the header in the sector below the app window, if the
+     * image it names lies in the window and passes the bootloader's own check (its CRC computed
+     * on the device by CRCC, its vectors read by READ), so nothing near its size crosses Wi-Fi.
+     *
+     * @throws PicowotaException of kind NO_BOOTABLE_IMAGE, with the reason, when there is none
+     */
+    public ImageHeader bootableImage(FlashInfo info) throws IOException {
+        ImageHeader header = ImageHeader.decode(read(info.headerAddress(), 12));
+        long start = Integer.toUnsignedLong(header.vtor());
+        long size = Integer.toUnsignedLong(header.size());
+        if (start < Integer.toUnsignedLong(info.flashStart()) || start + size > info.flashEnd() || size < 8
+                || start % 4 != 0 || size % 4 != 0) {
+            throw new PicowotaException(PicowotaException.Kind.NO_BOOTABLE_IMAGE, String.format(
+                    "the image header names 0x%08x+%d, outside the app window 0x%08x+%d (erased or never sealed)", start, size,
+                    info.flashStart(), info.flashSize()));
+        }
+        Optional<String> defect = header.check(crc(header.vtor(), header.size()), read(header.vtor(), 8));
+        if (defect.isPresent()) {
+            throw new PicowotaException(PicowotaException.Kind.NO_BOOTABLE_IMAGE, "the stored image would not boot: " + defect.get());
+        }
+        return header;
     }
 
     public void erase(int address, int length) throws IOException {

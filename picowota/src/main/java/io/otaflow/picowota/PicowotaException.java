@@ -15,7 +15,9 @@ public class PicowotaException extends IOException {
         /** The image does not fit the device's INFO window or is misaligned. */
         DOES_NOT_FIT,
         /** An answer that breaks the protocol. */
-        PROTOCOL
+        PROTOCOL,
+        /** The stored image would not pass the bootloader's own check: erased, half written, or never sealed. */
+        NO_BOOTABLE_IMAGE
     }
 
     private final Kind kind;

@@ -298,6 +298,33 @@ class RolloutTopologyTest {
     }
 
     @Test
+    void aDeviceLeftInItsBootloaderIsRetriedThenRolledBackWhenNoRetryIsLeft() {
+        fleet(1);
+        f.desireWithPrevious("1.1.0", 1, policy().setMaxInFlight(1).setMaxAttempts(2).build(), "1.0.0");
+        FlashCommand first = f.tick().get(0);
+        f.finish(first, FlashPhase.FAILED, FlashErrorCode.CONNECTION_LOST, true, true);
+        List<FlashCommand> retry = f.tick(Duration.ofMinutes(10));
+        assertThat(retry).hasSize(1);
+        assertThat(retry.get(0).getRollback()).as("a retry of the new image comes first").isFalse();
+        f.finish(retry.get(0), FlashPhase.FAILED, FlashErrorCode.CONNECTION_LOST, true, true);
+        List<FlashCommand> next = f.tick(Duration.ofMinutes(10));
+        assertThat(next).as("out of attempts, its app erased: the previous image brings it back").hasSize(1);
+        assertThat(next.get(0).getRollback()).isTrue();
+        assertThat(next.get(0).getTo().getFirmwareVersion()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void aSealRefusedAfterTheEraseIsRolledBack() {
+        fleet(1);
+        f.desireWithPrevious("1.1.0", 1, policy().setMaxInFlight(1).setMaxAttempts(3).build(), "1.0.0");
+        FlashCommand first = f.tick().get(0);
+        f.finish(first, FlashPhase.FAILED, FlashErrorCode.SEAL_REJECTED, false, true);
+        List<FlashCommand> next = f.tick();
+        assertThat(next).hasSize(1);
+        assertThat(next.get(0).getRollback()).isTrue();
+    }
+
+    @Test
     void aDeviceThatFailsVerificationIsRolledBackToThePreviousImageOnce() {
         fleet(2);
         f.desireWithPrevious("1.1.0", 1, policy().setMaxInFlight(1).setMaxAttempts(3).build(), "1.0.0");

@@ -179,6 +179,11 @@ final class TopologyFixture implements AutoCloseable {
 
     /** The worker's answer to a command: the phases, then a terminal result. */
     void finish(FlashCommand command, FlashPhase phase, FlashErrorCode code, boolean retryable) {
+        finish(command, phase, code, retryable, false);
+    }
+
+    /** As {@link #finish(FlashCommand, FlashPhase, FlashErrorCode, boolean)}, the worker saying whether it left the device in its bootloader. */
+    void finish(FlashCommand command, FlashPhase phase, FlashErrorCode code, boolean retryable, boolean inBootloader) {
         FlashProgress.Builder p = FlashProgress.newBuilder().setCommandId(command.getCommandId()).setDeviceId(command.getDeviceId())
                 .setConfiguration(command.getConfiguration()).setGeneration(command.getGeneration()).setAttempt(command.getAttempt())
                 .setTarget(command.getTo()).setWorker("w1");
@@ -189,7 +194,8 @@ final class TopologyFixture implements AutoCloseable {
             last.setObservedFirmware(command.getTo());
         }
         if (code != null) {
-            last.setError(FlashError.newBuilder().setCode(code).setMessage(code.name()).setRetryable(retryable).build());
+            last.setError(FlashError.newBuilder().setCode(code).setMessage(code.name()).setRetryable(retryable)
+                    .setInBootloader(inBootloader).build());
         }
         progress.pipeInput(new TestRecord<>(command.getDeviceId(), last.build(), now));
     }

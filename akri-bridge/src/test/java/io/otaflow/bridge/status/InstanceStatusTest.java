@@ -24,7 +24,7 @@ class InstanceStatusTest {
                 .setTarget(new FirmwareRef("blink", "1.1.0")).setBytesWritten(300).setBytesTotal(1200)
                 .setStartedAt(started).setUpdatedAt(updated)
                 .setFinishedAt(phase == FlashPhase.FAILED || phase == FlashPhase.SUCCEEDED ? updated : null)
-                .setLastError(phase == FlashPhase.FAILED ? new FlashError(FlashErrorCode.BOOT_FAILED, "no app after reboot", false, FlashPhase.BOOTING) : null)
+                .setLastError(phase == FlashPhase.FAILED ? new FlashError(FlashErrorCode.BOOT_FAILED, "no app after reboot", false, FlashPhase.BOOTING, true) : null)
                 .build();
     }
 

@@ -14,7 +14,6 @@ import io.otaflow.topology.Eligibility;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Set;
 
 /**
  * One device's standing in a rollout: what its latest command came to (from the folded flash
@@ -29,8 +28,6 @@ import java.util.Set;
 public final class DeviceAttempt {
     /** How long an attempt past its deadline still holds its slot: the worker stops at the deadline and reports. */
     public static final Duration DEADLINE_GRACE = Duration.ofSeconds(30);
-    /** Failures that mean the new image is bad for this device: put the previous one back. */
-    public static final Set<FlashErrorCode> ROLLBACK_CODES = Set.of(FlashErrorCode.VERIFY_MISMATCH, FlashErrorCode.BOOT_FAILED);
 
     private DeviceAttempt() {
     }
@@ -74,8 +71,10 @@ public final class DeviceAttempt {
                     if (!counted) {
                         failed = code;
                     }
-                    rollback = ROLLBACK_CODES.contains(code) && policy.getRollbackOnFailure() && desired.getPreviousImage() != null
-                            && desired.getPreviousTarget() != null && next.getRollbackCommandId() == null;
+                    rollback = RollbackCondition.rollsBack(flash.getLastError(),
+                            !retryable || next.getAttempts() >= policy.getMaxAttempts(),
+                            policy.getRollbackOnFailure() && desired.getPreviousImage() != null && desired.getPreviousTarget() != null
+                                    && next.getRollbackCommandId() == null);
                 }
             }
         } else if (next.getOutcome() == AttemptOutcome.ROLLING_BACK && ours(flash, next.getRollbackCommandId())) {
