@@ -35,12 +35,15 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,7 +72,9 @@ public final class FlasherWorker implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<TopicPartition, TreeSet<Long>> running = new HashMap<>();
     private final Map<TopicPartition, Long> consumed = new HashMap<>();
-    private final Map<TopicPartition, Map<Long, Future<?>>> futures = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Map<Long, Job>> jobs = new ConcurrentHashMap<>();
+    /** How long a revocation waits for the interrupted flashes of the partitions it takes away to stop. */
+    private static final Duration REVOKE_WAIT = Duration.ofSeconds(15);
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Per running command, the send of its terminal event, checked before its offset may move. */
     private final Map<String, Future<RecordMetadata>> terminalSends = new ConcurrentHashMap<>();
@@ -78,7 +83,7 @@ public final class FlasherWorker implements AutoCloseable {
     private final MeterRegistry meters;
     private final Timer durations;
     private volatile boolean running_ = true;
-    private final java.util.List<AutoCloseable> alsoClose = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> alsoClose = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Thread loop;
 
     public FlasherWorker(String bootstrapServers, String groupId, SchemaRegistry registry, TopicCatalog topics, FlashJob job,
@@ -118,22 +123,39 @@ public final class FlasherWorker implements AutoCloseable {
         // A histogram, so dashboards can take quantiles across all workers.
         this.durations = Timer.builder("otaflow.flasher.flash.duration").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofSeconds(1)).maximumExpectedValue(Duration.ofMinutes(15)).register(meters);
-        for (FlashPhase result : java.util.List.of(FlashPhase.SUCCEEDED, FlashPhase.FAILED, FlashPhase.SKIPPED)) {
+        for (FlashPhase result : List.of(FlashPhase.SUCCEEDED, FlashPhase.FAILED, FlashPhase.SKIPPED)) {
             outcomes(result); // present at zero, so rates start from the first scrape
         }
         meters.gauge("otaflow.flasher.in.flight", inFlight);
     }
 
     public FlasherWorker start() {
-        consumer.subscribe(java.util.List.of(topics.flashCommands().name()), new ConsumerRebalanceListener() {
+        consumer.subscribe(List.of(topics.flashCommands().name()), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                // Interrupt the flashes of the partitions that move, and wait until they stopped: one
+                // that ends meanwhile has its terminal event acknowledged and is committed below, so
+                // its new owner never runs it again; one interrupted sends nothing and is redelivered.
+                List<Job> stopping = new ArrayList<>();
+                for (TopicPartition partition : partitions) {
+                    Map<Long, Job> moved = jobs.remove(partition);
+                    if (moved != null) {
+                        stopping.addAll(moved.values());
+                    }
+                }
+                stopping.forEach(Job::interrupt);
+                long until = System.nanoTime() + REVOKE_WAIT.toNanos();
+                for (Job stopped : stopping) {
+                    if (!stopped.awaitEnd(until)) {
+                        log.warn("a flash of a revoked partition did not stop within {}; its command is redelivered", REVOKE_WAIT);
+                    }
+                }
+                if (!stopping.isEmpty()) {
+                    log.info("{} flashes interrupted: their partitions moved to another worker", stopping.size());
+                    meters.counter("otaflow.flasher.interrupted.by.rebalance").increment(stopping.size());
+                }
                 commitSafe();
                 for (TopicPartition partition : partitions) {
-                    Map<Long, Future<?>> jobs = futures.remove(partition);
-                    if (jobs != null) {
-                        jobs.values().forEach(f -> f.cancel(true)); // redelivered to the partition's new owner
-                    }
                     synchronized (running) {
                         running.remove(partition);
                         consumed.remove(partition);
@@ -168,8 +190,9 @@ public final class FlasherWorker implements AutoCloseable {
                     }
                     slots.acquireUninterruptibly();
                     inFlight.incrementAndGet();
-                    Future<?> future = executor.submit(() -> handle(partition, record));
-                    futures.computeIfAbsent(partition, p -> new ConcurrentHashMap<>()).put(record.offset(), future);
+                    Job task = new Job();
+                    jobs.computeIfAbsent(partition, p -> new ConcurrentHashMap<>()).put(record.offset(), task);
+                    executor.execute(() -> handle(partition, record, task));
                 }
                 commitSafe();
             }
@@ -181,16 +204,16 @@ public final class FlasherWorker implements AutoCloseable {
         }
     }
 
-    private void handle(TopicPartition partition, ConsumerRecord<String, byte[]> record) {
+    private void handle(TopicPartition partition, ConsumerRecord<String, byte[]> record, Job task) {
         boolean done = false;
         try {
-            done = carryOut(partition, record);
+            done = task.start() && carryOut(partition, record);
         } finally {
             inFlight.decrementAndGet();
             slots.release();
-            Map<Long, Future<?>> jobs = futures.get(partition);
-            if (jobs != null) {
-                jobs.remove(record.offset());
+            Map<Long, Job> ofPartition = jobs.get(partition);
+            if (ofPartition != null) {
+                ofPartition.remove(record.offset());
             }
             if (done) {
                 synchronized (running) {
@@ -199,6 +222,48 @@ public final class FlasherWorker implements AutoCloseable {
                         offsets.remove(record.offset());
                     }
                 }
+            }
+            task.end(); // after the offset bookkeeping: a revocation that waits on it commits what ended
+        }
+    }
+
+    /**
+     * One command on its virtual thread. Interrupting it (its partition moved) ends the flash
+     * without a terminal event; a job interrupted before it started never starts.
+     */
+    private static final class Job {
+        private final CountDownLatch ended = new CountDownLatch(1);
+        private Thread thread;
+        private boolean interrupted;
+
+        synchronized boolean start() {
+            if (interrupted) {
+                return false;
+            }
+            thread = Thread.currentThread();
+            return true;
+        }
+
+        synchronized void interrupt() {
+            interrupted = true;
+            if (thread != null) {
+                thread.interrupt();
+            }
+        }
+
+        void end() {
+            synchronized (this) {
+                thread = null;
+            }
+            ended.countDown();
+        }
+
+        boolean awaitEnd(long untilNanos) {
+            try {
+                return ended.await(Math.max(0, untilNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
     }
