@@ -68,56 +68,40 @@ class WorkerScaleIT {
         TopicCatalog topics = new TopicCatalog(run, TopicCatalog.DEFAULT_PARTITIONS);
         stack.createTopics(topics);
         SchemaRegistryClient registry = new SchemaRegistryClient(stack.endpoints().schemaRegistry());
-        InetAddress lo = InetAddress.getLoopbackAddress();
         List<SimulatedDevice> devices = new ArrayList<>();
         List<FlasherWorker> workers = new ArrayList<>();
         HttpFrontend frontend = new HttpFrontend(2);
         try {
             SectorPool pool = new SectorPool(4096);
             for (int i = 0; i < DEVICES; i++) {
-                SimulatedDevice device = new SimulatedDevice(DeviceConfig.of(String.format("pico-%03d", i),
-                        new InetSocketAddress(lo, FreePorts.next()), new InetSocketAddress(lo, FreePorts.next())).withTiming(SLOW_FLASH),
-                        pool, frontend);
-                device.install(AppImage.build("blink", "1.0.0", 64 * 1024), AppImage.DEFAULT_BASE);
-                device.powerOn();
-                devices.add(device);
+                devices.add(WorkerKit.device(String.format("pico-%03d", i), SLOW_FLASH, pool, frontend));
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> devices.stream().allMatch(d -> d.mode() == SimulatedDevice.Mode.APP));
 
-            byte[] bytes = AppImage.build("blink", "1.1.0", 64 * 1024);
-            Path file = Files.write(work.resolve("blink-1.1.0.bin"), bytes);
-            FirmwareImage image = FirmwareImage.newBuilder().setUri(file.toUri().toString()).setSha256(ArtifactStore.sha256(bytes))
-                    .setSize(bytes.length).build();
+            FirmwareImage image = WorkerKit.image(work, "1.1.0");
             Map<String, Integer> partitionOf = new HashMap<>();
             Properties producerProps = new Properties();
             producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.endpoints().kafka());
             try (KafkaProducer<String, FlashCommand> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
                     new AvroSerializer<>(registry, false))) {
                 for (SimulatedDevice device : devices) {
-                    FlashCommand command = FlashCommand.newBuilder().setCommandId(UUID.randomUUID().toString()).setDeviceId(device.id())
-                            .setEndpoint(device.config().httpUrl()).setOtaEndpoint(device.config().otaEndpoint())
-                            .setConfiguration("default/scale").setGeneration(1).setTo(new FirmwareRef("blink", "1.1.0")).setImage(image)
-                            .setDeadline(Instant.now().plusSeconds(300)).setIssuedAt(Instant.now()).build();
+                    FlashCommand command = WorkerKit.command(device, image, "1.1.0", "default/scale");
                     partitionOf.put(command.getCommandId(),
                             producer.send(new ProducerRecord<>(topics.flashCommands().name(), device.id(), command)).get().partition());
                 }
             }
 
-            Properties consumerProps = new Properties();
-            consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.endpoints().kafka());
-            consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "observer-" + run);
-            consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             List<FlashProgress> progress = new ArrayList<>();
-            try (KafkaConsumer<String, FlashProgress> observer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
+            try (KafkaConsumer<String, FlashProgress> observer = WorkerKit.consumer(stack, "observer-" + run,
                     new AvroDeserializer<>(registry, FlashProgress.class))) {
                 observer.subscribe(List.of(topics.flashProgress().name()));
-                workers.add(worker(stack, run, work, "worker-1"));
+                workers.add(WorkerKit.worker(stack, run, work, "worker-1"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     observer.poll(Duration.ofMillis(100)).forEach(r -> progress.add(r.value()));
                     return commandsIn(progress, FlashPhase.WRITING).size() == DEVICES;
                 });
-                workers.add(worker(stack, run, work, "worker-2"));
-                workers.add(worker(stack, run, work, "worker-3"));
+                workers.add(WorkerKit.worker(stack, run, work, "worker-2"));
+                workers.add(WorkerKit.worker(stack, run, work, "worker-3"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     observer.poll(Duration.ofMillis(100)).forEach(r -> progress.add(r.value()));
                     return workersSeen(progress).containsAll(Set.of("worker-2", "worker-3"));
@@ -174,14 +158,6 @@ class WorkerScaleIT {
             devices.forEach(SimulatedDevice::close);
             frontend.close();
         }
-    }
-
-    private static FlasherWorker worker(DevStack stack, String run, Path work, String id) throws Exception {
-        return FlasherWorkerMain.start(Map.of(FlasherWorkerConfig.KAFKA_BOOTSTRAP, stack.endpoints().kafka(),
-                FlasherWorkerConfig.SCHEMA_REGISTRY, stack.endpoints().schemaRegistry(), FlasherWorkerConfig.TOPIC_PREFIX, run,
-                FlasherWorkerConfig.GROUP_ID, run, FlasherWorkerConfig.ALLOW_UNSIGNED, "true", FlasherWorkerConfig.POST_CONNECT_PAUSE_MS, "0",
-                FlasherWorkerConfig.SESSION_TIMEOUT_MS, "6000", FlasherWorkerConfig.CACHE_DIR, work.resolve("cache-" + id).toString(),
-                FlasherWorkerConfig.WORKER_ID, id));
     }
 
     private static Set<String> commandsIn(List<FlashProgress> progress, FlashPhase phase) {
