@@ -32,6 +32,8 @@ public final class FlashJob {
     /** Answers in a row that make "back in its bootloader" a verdict while waiting for the new app. */
     static final int BOOTLOADER_ANSWERS = 2;
     static final Duration BOOTLOADER_PROBE_INTERVAL = Duration.ofSeconds(1);
+    static final Duration APP_PROBE_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration APP_PROBE_TIMEOUT = Duration.ofSeconds(1);
     /** One quick SYNC: the probe must not hold the wait up when nothing listens. */
     private static final PicowotaClient.Options BOOTLOADER_PROBE = new PicowotaClient.Options(Duration.ofSeconds(1), Duration.ZERO, 1,
             Duration.ofSeconds(2));
@@ -42,22 +44,28 @@ public final class FlashJob {
      * @param requestTimeout    one HTTP request to the app
      * @param retryBackoff      pause before retrying a retryable failure
      * @param postConnectPause  pause after connecting to picowota (serial-flash: 1 s for real devices)
+     * @param rebootIgnoredAfter an app that answered at every probe for this long after the reboot
+     *                          request never went down: REBOOT_IGNORED then, not after the reboot timeout
      */
     public record Settings(Duration rebootTimeout, Duration bootTimeout, Duration requestTimeout, Duration retryBackoff,
-                           Duration postConnectPause, String deviceAuthorization) {
+                           Duration postConnectPause, String deviceAuthorization, Duration rebootIgnoredAfter) {
         public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(5),
-                Duration.ofSeconds(2), Duration.ofSeconds(1), null);
+                Duration.ofSeconds(2), Duration.ofSeconds(1), null, Duration.ofSeconds(10));
 
         public Settings withTimeouts(Duration reboot, Duration boot) {
-            return new Settings(reboot, boot, requestTimeout, retryBackoff, postConnectPause, deviceAuthorization);
+            return new Settings(reboot, boot, requestTimeout, retryBackoff, postConnectPause, deviceAuthorization, rebootIgnoredAfter);
         }
 
         public Settings withPostConnectPause(Duration pause) {
-            return new Settings(rebootTimeout, bootTimeout, requestTimeout, retryBackoff, pause, deviceAuthorization);
+            return new Settings(rebootTimeout, bootTimeout, requestTimeout, retryBackoff, pause, deviceAuthorization, rebootIgnoredAfter);
         }
 
         public Settings withRetryBackoff(Duration backoff) {
-            return new Settings(rebootTimeout, bootTimeout, requestTimeout, backoff, postConnectPause, deviceAuthorization);
+            return new Settings(rebootTimeout, bootTimeout, requestTimeout, backoff, postConnectPause, deviceAuthorization, rebootIgnoredAfter);
+        }
+
+        public Settings withRebootIgnoredAfter(Duration after) {
+            return new Settings(rebootTimeout, bootTimeout, requestTimeout, retryBackoff, postConnectPause, deviceAuthorization, after);
         }
     }
 
@@ -321,23 +329,41 @@ public final class FlashJob {
             return report.succeeded(new FirmwareRef(after.firmwareType(), after.firmwareVersion()), image.bytes().length);
         }
 
+        /**
+         * Waits for picowota after a reboot request (or, not rebooted, for a device that may come
+         * back). While it waits, the app is probed once a second: an app that answered every probe
+         * for {@code rebootIgnoredAfter} never went down, and the reboot was ignored. A reboot,
+         * however slow, takes the app down first.
+         */
         private PicowotaClient awaitBootloader(InetSocketAddress ota, boolean rebooted) throws IOException, InterruptedException, FlashFailure {
-            Instant until = min(clock.instant().plus(settings.rebootTimeout()), command.getDeadline());
+            Instant requested = clock.instant();
+            Instant until = min(requested.plus(settings.rebootTimeout()), command.getDeadline());
             PicowotaClient.Options options = PicowotaClient.Options.SERIAL_FLASH.withPostConnectPause(settings.postConnectPause());
             IOException last = null;
+            boolean appWentDown = false;
+            Instant nextAppProbe = requested.plus(APP_PROBE_INTERVAL);
             while (clock.instant().isBefore(until)) {
                 try {
                     return PicowotaClient.connect(ota, options);
                 } catch (IOException e) {
                     last = e;
-                    Thread.sleep(100);
                 }
+                if (rebooted && !appWentDown && !clock.instant().isBefore(nextAppProbe)) {
+                    appWentDown = !appAnswersAt(addresses);
+                    Duration up = Duration.between(requested, clock.instant());
+                    if (!appWentDown && up.compareTo(settings.rebootIgnoredAfter()) >= 0) {
+                        throw new FlashFailure(FlashErrorCode.REBOOT_IGNORED, "the app answered every probe for " + up.toSeconds()
+                                + " s after the reboot request and never went down; the bootloader never answered");
+                    }
+                    nextAppProbe = clock.instant().plus(APP_PROBE_INTERVAL);
+                }
+                Thread.sleep(100);
             }
             if (rebooted) {
                 try {
                     app.metadata(addresses.app(), settings.requestTimeout());
-                    throw new FlashFailure(FlashErrorCode.REBOOT_IGNORED, "the app still answers " + settings.rebootTimeout()
-                            + " after the reboot request; the bootloader never did");
+                    throw new FlashFailure(FlashErrorCode.REBOOT_IGNORED, "the app still answers "
+                            + Duration.between(requested, clock.instant()).toSeconds() + " s after the reboot request; the bootloader never did");
                 } catch (IOException ignored) {
                     // neither app nor bootloader answers
                 }
@@ -380,6 +406,16 @@ public final class FlashJob {
             throw new FlashFailure(FlashErrorCode.BOOT_FAILED, "the new image did not boot: the device is back in its bootloader");
         } catch (IOException e) {
             throw new FlashFailure(FlashErrorCode.DEVICE_UNREACHABLE, "the device did not come back after the flash");
+        }
+    }
+
+    /** True when the app answers its metadata at once (a short probe, not a request that may wait). */
+    private boolean appAnswersAt(DeviceAddresses addresses) throws InterruptedException {
+        try {
+            app.metadata(addresses.app(), APP_PROBE_TIMEOUT);
+            return true;
+        } catch (IOException | FlashFailure e) {
+            return false;
         }
     }
 

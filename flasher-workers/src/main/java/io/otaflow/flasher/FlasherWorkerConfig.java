@@ -26,6 +26,9 @@ public final class FlasherWorkerConfig extends AbstractConfig {
     public static final String ALLOW_UNSIGNED = "otaflow.flasher.allow.unsigned";
     public static final String POST_CONNECT_PAUSE_MS = "otaflow.flasher.post.connect.pause.ms";
     public static final String SESSION_TIMEOUT_MS = "otaflow.flasher.session.timeout.ms";
+    public static final String REBOOT_TIMEOUT_MS = "otaflow.flasher.reboot.timeout.ms";
+    public static final String BOOT_TIMEOUT_MS = "otaflow.flasher.boot.timeout.ms";
+    public static final String REBOOT_IGNORED_AFTER_MS = "otaflow.flasher.reboot.ignored.after.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(KAFKA_BOOTSTRAP, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -48,7 +51,13 @@ public final class FlasherWorkerConfig extends AbstractConfig {
             .define(POST_CONNECT_PAUSE_MS, Type.LONG, 1000L, ConfigDef.Range.between(0, 60_000), Importance.LOW,
                     "Pause after connecting to a bootloader before the first command (picowota needs about a second).")
             .define(SESSION_TIMEOUT_MS, Type.INT, 45_000, ConfigDef.Range.between(1_000, 1_800_000), Importance.LOW,
-                    "Consumer session timeout: how long a dead worker holds its partitions before they move.");
+                    "Consumer session timeout: how long a dead worker holds its partitions before they move.")
+            .define(REBOOT_TIMEOUT_MS, Type.LONG, 60_000L, ConfigDef.Range.between(1_000, 3_600_000), Importance.LOW,
+                    "How long the bootloader may take to answer after a reboot request.")
+            .define(BOOT_TIMEOUT_MS, Type.LONG, 60_000L, ConfigDef.Range.between(1_000, 3_600_000), Importance.LOW,
+                    "How long a flashed app may take to answer after GOGO (a bootloader answering twice ends it early).")
+            .define(REBOOT_IGNORED_AFTER_MS, Type.LONG, 10_000L, ConfigDef.Range.between(1_000, 3_600_000), Importance.LOW,
+                    "An app that answers every probe this long after the reboot request never went down: REBOOT_IGNORED.");
 
     public FlasherWorkerConfig(Map<String, ?> values) {
         super(DEFINITION, values);

@@ -58,8 +58,11 @@ public final class FlasherWorkerMain {
         String cacheDir = config.getString(FlasherWorkerConfig.CACHE_DIR);
         Path cache = !cacheDir.isBlank() ? Path.of(cacheDir) : java.nio.file.Files.createTempDirectory("otaflow-flasher-cache");
         ArtifactStore artifacts = new ArtifactStore(cache, keys, config.getBoolean(FlasherWorkerConfig.ALLOW_UNSIGNED));
-        FlashJob.Settings jobSettings = FlashJob.Settings.DEFAULTS.withPostConnectPause(
-                Duration.ofMillis(config.getLong(FlasherWorkerConfig.POST_CONNECT_PAUSE_MS)));
+        FlashJob.Settings jobSettings = FlashJob.Settings.DEFAULTS
+                .withPostConnectPause(Duration.ofMillis(config.getLong(FlasherWorkerConfig.POST_CONNECT_PAUSE_MS)))
+                .withTimeouts(Duration.ofMillis(config.getLong(FlasherWorkerConfig.REBOOT_TIMEOUT_MS)),
+                        Duration.ofMillis(config.getLong(FlasherWorkerConfig.BOOT_TIMEOUT_MS)))
+                .withRebootIgnoredAfter(Duration.ofMillis(config.getLong(FlasherWorkerConfig.REBOOT_IGNORED_AFTER_MS)));
         DesiredGenerations generations = new DesiredGenerations(kafka, registry, topics).start();
         FlashJob job = new FlashJob(artifacts, jobSettings, config.workerId(), HttpClient.newHttpClient(), Clock.systemUTC())
                 .withGenerations(generations);

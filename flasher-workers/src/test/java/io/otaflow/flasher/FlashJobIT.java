@@ -137,6 +137,20 @@ class FlashJobIT {
     }
 
     @Test
+    void anIgnoredRebootIsJudgedOnceTheAppHasAnsweredThroughoutNotAfterTheRebootTimeout() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withIgnoreReboot(), false, "1.0.0");
+        FlashCommand command = FlashCommand.newBuilder(command(device, image("1.1.0", null), "1.1.0"))
+                .setDeadline(Instant.now().plusSeconds(15)).build();
+        // A 10 min reboot timeout: only the app's answers can give the verdict within the 15 s deadline, and again on each retry.
+        FlashProgress result = flash(command, unsignedAllowed(), FAST.withTimeouts(Duration.ofMinutes(10), Duration.ofSeconds(3))
+                .withRebootIgnoredAfter(Duration.ofSeconds(3)));
+        assertThat(result.getError().getCode()).isEqualTo(FlashErrorCode.REBOOT_IGNORED);
+        assertThat(events.stream().filter(e -> e.getPhase() == FlashPhase.REBOOTING).count())
+                .as("a verdict every 3 s, each followed by a retry (one wait to the deadline without them)").isGreaterThanOrEqualTo(3);
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.APP);
+    }
+
+    @Test
     void aConnectionDroppedMidWriteIsResumedFromTheBootloader() throws Exception {
         SimulatedDevice device = device(Faults.NONE.withDropAfterBytes(20 * 1024), false, "1.0.0");
         FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
