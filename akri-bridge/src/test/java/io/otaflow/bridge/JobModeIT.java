@@ -56,6 +56,10 @@ class JobModeIT {
             assertThat(container.getImage()).isEqualTo("registry.example.com/otaflow:0.1.0");
             assertThat(container.getArgs()).startsWith("flash").contains("--kafka", stack.endpoints().kafka(), "--topic-prefix", fixture.topics.prefix(),
                     "--trusted-key=AAAA");
+            assertThat(container.getEnvFrom()).as("the Kafka credentials every Pod reads").anySatisfy(from -> {
+                assertThat(from.getSecretRef().getName()).isEqualTo(FlashJobs.CREDENTIALS_SECRET);
+                assertThat(from.getSecretRef().getOptional()).isTrue();
+            });
             String json = container.getEnv().stream().filter(e -> e.getName().equals(FlashJobs.COMMAND_ENV)).map(EnvVar::getValue).findFirst().orElseThrow();
             FlashCommand carried = new SpecificDatumReader<>(FlashCommand.class).read(null,
                     DecoderFactory.get().jsonDecoder(FlashCommand.getClassSchema(), json));

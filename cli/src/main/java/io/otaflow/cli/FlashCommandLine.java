@@ -2,6 +2,7 @@ package io.otaflow.cli;
 
 import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.flasher.ArtifactStore;
+import io.otaflow.flasher.DesiredGenerations;
 import io.otaflow.flasher.FlashJob;
 import io.otaflow.schemas.FirmwareImage;
 import io.otaflow.schemas.FirmwareRef;
@@ -92,11 +93,15 @@ final class FlashCommandLine implements Callable<Integer> {
         FlashJob job = new FlashJob(artifacts, FlashJob.Settings.DEFAULTS.withPostConnectPause(Duration.ofMillis(postConnectPauseMs)),
                 "job-" + ProcessHandle.current().pid(), HttpClient.newHttpClient(), Clock.systemUTC());
         KafkaProducer<String, FlashProgress> producer = null;
+        DesiredGenerations generations = null;
         TopicCatalog topics = new TopicCatalog(prefix, TopicCatalog.DEFAULT_PARTITIONS);
         if (kafka != null) {
             if (schemaRegistry == null) {
                 throw new IllegalArgumentException("--kafka needs --schema-registry");
             }
+            // As a worker does: a command whose generation was superseded (or withdrawn) stops before touching the device.
+            generations = new DesiredGenerations(kafka, new SchemaRegistryClient(schemaRegistry), topics).start();
+            job.withGenerations(generations);
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
             props.putAll(KafkaClientSecurity.fromEnvironment());
@@ -115,6 +120,9 @@ final class FlashCommandLine implements Callable<Integer> {
         });
         if (producer != null) {
             producer.close();
+        }
+        if (generations != null) {
+            generations.close();
         }
         if (result == null) {
             return 1;

@@ -245,8 +245,9 @@ public final class FlashJob {
             } catch (IOException e) {
                 // The app does not answer: maybe it sits in its bootloader (a previous try or worker left it there).
                 // If the app it holds would boot, boot it: its lock and version are read before anything is written.
-                // If none would, flashing is the only way to give it an app again.
-                if (bootloaderAnswers(ota)) {
+                // If none would, flashing is the only way to give it an app again. A rollback skips this: it follows
+                // an image of this rollout that failed on this device, which is what the device holds now.
+                if (!command.getRollback() && bootloaderAnswers(ota)) {
                     inBootloader = true;
                     before = bootStoredApp(addresses, min(clock.instant().plus(settings.bootTimeout()), command.getDeadline())).app();
                     inBootloader = before == null;

@@ -53,6 +53,8 @@ public final class FlashJobs implements AutoCloseable {
     public static final String COMMAND_ENV = "OTAFLOW_FLASH_COMMAND";
     public static final String COMMAND_ID_ANNOTATION = "otaflow.io/command-id";
     public static final String DEVICE_ID_ANNOTATION = "otaflow.io/device-id";
+    /** The optional Secret every otaflow Pod reads its Kafka credentials from (deploy/README.md); flash Jobs too. */
+    public static final String CREDENTIALS_SECRET = "otaflow-kafka-credentials";
 
     /** What the Jobs look like. */
     public record Settings(String namespace, String image, String serviceAccount, List<String> flashArgs, List<String> envConfigMaps,
@@ -202,6 +204,8 @@ public final class FlashJobs implements AutoCloseable {
                                 .addNewEnv().withName(COMMAND_ENV).withValue(avroJson(command)).endEnv()
                                 .withEnvFrom(settings.envConfigMaps().stream().map(name -> new io.fabric8.kubernetes.api.model.EnvFromSourceBuilder()
                                         .withNewConfigMapRef().withName(name).endConfigMapRef().build()).toList())
+                                // The same Kafka credentials as every Pod: a Job reports progress and reads desired generations.
+                                .addNewEnvFrom().withNewSecretRef().withName(CREDENTIALS_SECRET).withOptional(true).endSecretRef().endEnvFrom()
                                 .withNewResources()
                                     .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("50m"))
                                     .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi"))
