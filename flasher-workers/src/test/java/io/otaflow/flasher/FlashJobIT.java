@@ -180,6 +180,20 @@ class FlashJobIT {
     }
 
     @Test
+    void theRollbackOfAnImageThatDidNotBootFlashesThePreviousOneAndTheDeviceRunsItAgain() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withNewFirmwareNoBoot(), false, "1.0.0");
+        FlashProgress failed = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(failed.getError().getCode()).isEqualTo(FlashErrorCode.BOOT_FAILED);
+        events.clear();
+        FlashCommand rollback = FlashCommand.newBuilder(command(device, image("1.0.0", null), "1.0.0")).setRollback(true).build();
+        FlashProgress result = flash(rollback, unsignedAllowed());
+        assertThat(result.getPhase()).as(String.valueOf(result.getError())).isEqualTo(FlashPhase.SUCCEEDED);
+        assertThat(events).extracting(FlashProgress::getPhase).as("flashed, not the held image booted").contains(FlashPhase.ERASING);
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.APP);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.0.0");
+    }
+
+    @Test
     void aFailureBeforeTheEraseBootsTheOldAppBack() throws Exception {
         SimulatedDevice device = device(Faults.NONE, false, "1.0.0");
         // The profile expects a larger window than this device's bootloader reports: pre-flight passes, INFO refuses.

@@ -12,7 +12,8 @@ import io.otaflow.schemas.fold.FlashSummaries;
 /**
  * The rules of DESIGN.md, one class per device, checked in this order: not targeted, in flight,
  * offline, unknown firmware, type mismatch (unless re-purposing is allowed), up to date, locked,
- * downgrade refused (unless allowed), failed (attempts for this generation exhausted), eligible.
+ * downgrade refused (unless allowed), failed (attempts for this generation exhausted, a failure no retry
+ * mends, or rolled back by this generation), eligible.
  * Locked, mismatched and up-to-date devices are counted, never flashed.
  */
 public final class Eligibility {
@@ -57,7 +58,8 @@ public final class Eligibility {
             return EligibilityClass.DOWNGRADE_REFUSED;
         }
         Integer attempts = device.getAttemptsByGeneration().get(String.valueOf(desired.getGeneration()));
-        if (attempts != null && attempts >= desired.getPolicy().getMaxAttempts() || failedForGood(device.getCurrentFlash(), desired)) {
+        if (attempts != null && attempts >= desired.getPolicy().getMaxAttempts() || failedForGood(device.getCurrentFlash(), desired)
+                || rolledBack(device.getCurrentFlash(), desired)) {
             return EligibilityClass.FAILED;
         }
         return EligibilityClass.ELIGIBLE;
@@ -70,6 +72,12 @@ public final class Eligibility {
      */
     private static boolean failedForGood(FlashSummary flash, DesiredFirmware desired) {
         return flash != null && flash.getPhase() == FlashPhase.FAILED && flash.getLastError() != null && !flash.getLastError().getRetryable()
+                && desired.getConfiguration().equals(flash.getConfiguration()) && flash.getGeneration() == desired.getGeneration();
+    }
+
+    /** This rollout put the device back on its previous firmware: it gave up on the device, which is failed, not pending. */
+    private static boolean rolledBack(FlashSummary flash, DesiredFirmware desired) {
+        return flash != null && flash.getRollback() && flash.getPhase() == FlashPhase.SUCCEEDED
                 && desired.getConfiguration().equals(flash.getConfiguration()) && flash.getGeneration() == desired.getGeneration();
     }
 

@@ -25,22 +25,24 @@ class EligibilityTest {
             .setImage(FirmwareImage.newBuilder().setUri("file:///blink.bin").setSha256("00".repeat(32)).setSize(4096).build())
             .setPolicy(RolloutPolicy.newBuilder().build()).setUpdatedAt(Instant.EPOCH).build();
 
-    @ParameterizedTest(name = "last flash of generation {0}: {1} {2} retryable={3} -> {4}")
+    @ParameterizedTest(name = "last flash of generation {0}: {1} {2} retryable={3} rollback={4} -> {5}")
     @CsvSource({
-            // generation, phase, code, retryable, class
-            "0, , , false, ELIGIBLE",                              // never flashed
-            "2, FAILED, BOOT_FAILED, false, FAILED",               // the image does not boot: no retry mends it, not pending
-            "2, FAILED, CONNECTION_LOST, true, ELIGIBLE",          // a retry may still succeed
-            "1, FAILED, BOOT_FAILED, false, ELIGIBLE",             // an older rollout's failure says nothing of this one
-            "2, SKIPPED, DEVICE_LOCKED, false, ELIGIBLE",          // not a failure
+            // generation, phase, code, retryable, rollback, class
+            "0, , , false, false, ELIGIBLE",                        // never flashed
+            "2, FAILED, BOOT_FAILED, false, false, FAILED",         // the image does not boot: no retry mends it, not pending
+            "2, FAILED, CONNECTION_LOST, true, false, ELIGIBLE",    // a retry may still succeed
+            "1, FAILED, BOOT_FAILED, false, false, ELIGIBLE",       // an older rollout's failure says nothing of this one
+            "2, SKIPPED, DEVICE_LOCKED, false, false, ELIGIBLE",    // not a failure
+            "2, SUCCEEDED, , false, true, FAILED",                  // rolled back: this rollout gave up on it
+            "1, SUCCEEDED, , false, true, ELIGIBLE",                // an older rollout's rollback says nothing of this one
     })
     void aFailureThisRolloutWillNotRetryIsFailedNotPending(long generation, FlashPhase phase, FlashErrorCode code, boolean retryable,
-                                                          EligibilityClass expected) {
+                                                          boolean rollback, EligibilityClass expected) {
         DeviceState.Builder device = DeviceState.newBuilder().setDeviceId("pico-1").setConfiguration(CONFIG).setOnline(true)
                 .setMode(DeviceMode.APP).setFirmware(new FirmwareRef("blink", "1.0.0")).setLocked(false).setLastSeen(Instant.EPOCH);
         if (phase != null) {
             device.setCurrentFlash(FlashSummary.newBuilder().setCommandId("c").setConfiguration(CONFIG).setGeneration(generation)
-                    .setPhase(phase).setTarget(new FirmwareRef("blink", "1.1.0")).setStartedAt(Instant.EPOCH).setUpdatedAt(Instant.EPOCH)
+                    .setPhase(phase).setRollback(rollback).setTarget(new FirmwareRef("blink", rollback ? "1.0.0" : "1.1.0")).setStartedAt(Instant.EPOCH).setUpdatedAt(Instant.EPOCH)
                     .setFinishedAt(Instant.EPOCH)
                     .setLastError(code == null ? null : FlashError.newBuilder().setCode(code).setMessage(code.name()).setRetryable(retryable).build())
                     .build());

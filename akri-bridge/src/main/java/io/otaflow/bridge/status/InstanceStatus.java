@@ -122,7 +122,8 @@ public final class InstanceStatus {
             case TYPE_MISMATCH -> new String[]{"False", "TypeMismatch", "runs " + runs + "; " + target + " is another firmware type"};
             case DOWNGRADE_REFUSED -> new String[]{"False", "DowngradeRefused", "runs " + runs + ", newer than the " + target};
             case FAILED -> new String[]{"False", "UpdateFailed", "runs " + runs + "; " + target + " failed"
-                    + (flash != null && flash.getLastError() != null ? ": " + flash.getLastError().getCode() + " " + flash.getLastError().getMessage() : "")};
+                    + (flash != null && flash.getLastError() != null ? ": " + flash.getLastError().getCode() + " " + flash.getLastError().getMessage()
+                    : flash != null && flash.getRollback() ? ", the device was rolled back" : "")};
             case OFFLINE -> new String[]{"Unknown", "Offline", "the device is not online in app mode"};
             case NOT_TARGETED -> new String[]{"Unknown", "NotTargeted", "runs " + runs + "; no desired firmware applies to it"};
             default -> new String[]{"Unknown", "Unknown", "runs " + runs};

@@ -11,8 +11,10 @@ import java.time.Duration;
  * @param dropAfterBytes     the bootloader's Wi-Fi drops the connection once this many WRIT data bytes
  *                           arrived in one connection (negative: never); once only
  * @param corruptPage        the n-th page (0-based) programmed in a connection reads back with a flipped bit (negative: never); once only
- * @param newFirmwareNoBoot  any image flashed over the air crashes at start; the watchdog reset then
- *                           lands in the bootloader (the OTA left the stay-in-bootloader magic set)
+ * @param newFirmwareNoBoot  this board cannot run new firmware: a program flashed over the air other than the
+ *                           one it ran first (its factory firmware) crashes at start, and the watchdog reset
+ *                           lands in the bootloader (the OTA left the stay-in-bootloader magic set); the factory
+ *                           firmware, booted or flashed back (a rollback), runs again
  * @param unreachableFor     answers nothing on the network for this long after power-on
  */
 public record Faults(boolean ignoreReboot, Duration slowReboot, boolean neverReturns, long dropAfterBytes,

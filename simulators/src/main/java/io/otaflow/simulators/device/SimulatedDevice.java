@@ -66,6 +66,8 @@ public final class SimulatedDevice implements AutoCloseable {
     private long appStartedAtNanos;
     private volatile BinaryInfo.ProgramInfo running;
     private boolean flashedOverTheAir;
+    /** The program the device ran before any OTA (its factory firmware); the one a no-boot device still runs. */
+    private BinaryInfo.ProgramInfo factoryProgram;
     private HttpFrontend.Binding http;
     private ServerSocket otaServer;
     private Mqtt5AsyncClient mqtt;
@@ -226,10 +228,13 @@ public final class SimulatedDevice implements AutoCloseable {
         byte[] vectors = bootloader.memoryView(Integer.toUnsignedLong(vtor), 8);
         long stack = Integer.toUnsignedLong(Words.read(vectors, 0));
         long resetVector = Integer.toUnsignedLong(Words.read(vectors, 4));
-        boolean crashes = stack < ImageHeader.SRAM_BASE || (resetVector & 1) == 0
-                || (flashedOverTheAir && faults.newFirmwareNoBoot());
         BinaryInfo.ProgramInfo program = BinaryInfo.read(bootloader::memoryView, Integer.toUnsignedLong(vtor))
                 .orElse(new BinaryInfo.ProgramInfo(null, null));
+        if (!flashedOverTheAir && factoryProgram == null) {
+            factoryProgram = program;
+        }
+        boolean crashes = stack < ImageHeader.SRAM_BASE || (resetVector & 1) == 0
+                || (flashedOverTheAir && faults.newFirmwareNoBoot() && !program.equals(factoryProgram));
         later(config.timing().appStart(), reset, () -> {
             if (crashes) {
                 // A crashing app: the watchdog resets the chip; the magic decides where it lands.

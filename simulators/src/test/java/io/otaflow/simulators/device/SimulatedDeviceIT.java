@@ -4,6 +4,7 @@ import io.otaflow.devstack.FreePorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.otaflow.picowota.AppImage;
+import io.otaflow.picowota.BinaryInfo;
 import io.otaflow.picowota.Crc;
 import io.otaflow.picowota.ElfImage;
 import io.otaflow.picowota.PicowotaClient;
@@ -220,7 +221,7 @@ class SimulatedDeviceIT {
     }
 
     @Test
-    void firmwareThatDoesNotBootFallsBackToTheBootloader() throws Exception {
+    void firmwareThatDoesNotBootFallsBackToTheBootloaderAndTheFactoryFirmwareFlashedBackRunsAgain() throws Exception {
         SimulatedDevice device = device(Faults.NONE.withNewFirmwareNoBoot());
         awaitMode(device, SimulatedDevice.Mode.APP);
         reboot(device, true);
@@ -228,6 +229,9 @@ class SimulatedDeviceIT {
         flash(device, AppImage.build("blink", "1.1.0", 32 * 1024));
         await().atMost(Duration.ofSeconds(10)).until(() -> device.resets() >= 3 && device.mode() == SimulatedDevice.Mode.BOOTLOADER);
         assertThat(device.running()).isEmpty();
+        flash(device, AppImage.build("blink", "1.0.0", 64 * 1024)); // a rollback to what it ran first
+        awaitMode(device, SimulatedDevice.Mode.APP);
+        assertThat(device.running()).map(BinaryInfo.ProgramInfo::version).contains("1.0.0");
     }
 
     @Test
