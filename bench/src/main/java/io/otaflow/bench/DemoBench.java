@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * timing), run as its own process from the packaged CLI. Reports the wall time from the
  * Configuration change to the end of the rollout against the device-bound lower bound for the
  * policy (the flash time of one Pico W times the rounds max-in-flight allows; waves, retries and
- * rollbacks only add to it), and the process's peak RSS (VmHWM, sampled until it exits).
+ * rollbacks only add to it), how soon a device whose new firmware never boots is judged (from the
+ * boot request to BOOT_FAILED, the slowest), and the process's peak RSS (VmHWM, sampled until it exits).
  */
 public final class DemoBench {
     public static void main(String[] args) throws Exception {
@@ -69,6 +70,9 @@ public final class DemoBench {
         System.out.printf("BENCH demo_wall_vs_bound %.2f ratio%n", s.get("wallSeconds").asDouble() / s.get("deviceBoundSeconds").asDouble());
         System.out.printf("BENCH demo_flash_p50 %.1f s%n", s.get("flashP50Seconds").asDouble());
         System.out.printf("BENCH demo_flash_p95 %.1f s%n", s.get("flashP95Seconds").asDouble());
+        System.out.printf("BENCH demo_no_boot_verdicts %d flashes judged BOOT_FAILED%n", s.get("noBootVerdicts").asInt());
+        System.out.printf("BENCH demo_no_boot_verdict_max %.1f s after the boot request (goal <= boot time %.1f s + 5 s)%n",
+                s.get("noBootVerdictMaxSeconds").asDouble(), s.get("deviceBootSeconds").asDouble());
         System.out.printf("BENCH demo_peak_rss %.0f MiB%n", peakRssKiB / 1024.0);
         System.out.printf("BENCH demo_process_total %.1f s (platform start, discovery, update, shutdown)%n", total);
     }

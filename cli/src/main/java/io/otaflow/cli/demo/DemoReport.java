@@ -32,6 +32,10 @@ public final class DemoReport {
         s.failuresByCode().forEach((code, n) -> out.printf("  not updated: %-22s %d%n", code, n));
         s.operatorResumes().forEach(why -> out.println("  operator: " + why));
         out.printf("Flash duration      p50 %.1f s   p95 %.1f s%n", s.flashP50Seconds(), s.flashP95Seconds());
+        if (s.noBootVerdicts() > 0) {
+            out.printf("No-boot verdicts    %d, the slowest %.1f s after the boot request (the app boots in %.1f s)%n",
+                    s.noBootVerdicts(), s.noBootVerdictMaxSeconds(), s.deviceBootSeconds());
+        }
         if (s.deviceBoundSeconds() < MEANINGFUL_BOUND_SECONDS) {
             // fast timing: the devices need next to nothing, and a ratio to that says nothing
             out.printf("Wall time           %.1f s from the Configuration change (device-bound lower bound under %.0f s: no ratio)%n",

@@ -311,10 +311,13 @@ public final class DemoRun implements AutoCloseable {
         long flashed = watch.commands.stream().map(FlashCommand::getDeviceId).distinct().count();
         double perFlash = options.timing().flashLowerBound(options.imageBytes()).toMillis() / 1000.0;
         double bound = perFlash * Math.ceil(flashed / (double) options.maxInFlight());
+        double boot = options.timing().networkUp().plus(options.timing().appStart()).toMillis() / 1000.0;
+        double slowestNoBoot = watch.noBootVerdicts.stream().mapToLong(Duration::toMillis).max().orElse(0) / 1000.0;
         boolean passed = healthyMissed.isEmpty() && lockedTouched.isEmpty() && unexplained.isEmpty() && duplicates == 0;
         return new DemoSummary(options.devices(), updated, locked, failed, rolledBack,
                 rollout == null ? 0 : rollout.getCounts().getSkipped(), duplicates, round(wall), round(bound),
-                round(percentile(durations, 0.50)), round(percentile(durations, 0.95)), rollout == null ? "UNKNOWN" : rollout.getState().name(),
+                round(percentile(durations, 0.50)), round(percentile(durations, 0.95)),
+                round(boot), watch.noBootVerdicts.size(), round(slowestNoBoot), rollout == null ? "UNKNOWN" : rollout.getState().name(),
                 before, versions(), failuresByCode, unexplained, healthyMissed, lockedTouched, List.copyOf(operatorResumes), passed);
     }
 

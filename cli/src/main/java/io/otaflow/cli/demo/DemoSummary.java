@@ -20,6 +20,9 @@ import java.util.Map;
  * @param deviceBoundSeconds the least time the devices themselves need under the policy's max-in-flight
  * @param flashP50Seconds    median time from command to terminal event
  * @param flashP95Seconds    95th percentile of the same
+ * @param deviceBootSeconds  how long a device's app takes from a reset to answering (network plus app start)
+ * @param noBootVerdicts     flashes judged BOOT_FAILED (the new firmware never answered)
+ * @param noBootVerdictMaxSeconds the longest of them from the boot request (GOGO) to the verdict; 0 if none
  * @param versionsBefore     devices per firmware before the update
  * @param versionsAfter      devices per firmware after it
  * @param failuresByCode     unlocked devices not at the target, by the error that explains them
@@ -32,6 +35,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DemoSummary(int devices, int updated, int locked, int failed, int rolledBack, int skipped, int duplicateCommands,
                           double wallSeconds, double deviceBoundSeconds, double flashP50Seconds, double flashP95Seconds,
+                          double deviceBootSeconds, int noBootVerdicts, double noBootVerdictMaxSeconds,
                           String rolloutState, Map<String, Integer> versionsBefore, Map<String, Integer> versionsAfter,
                           Map<String, Integer> failuresByCode, List<String> unexplained, List<String> healthyMissed,
                           List<String> lockedTouched, List<String> operatorResumes, boolean passed) {

@@ -3,6 +3,8 @@ package io.otaflow.cli.demo;
 import io.otaflow.schemas.config.KafkaClientSecurity;
 import io.otaflow.schemas.DeviceState;
 import io.otaflow.schemas.FlashCommand;
+import io.otaflow.schemas.FlashErrorCode;
+import io.otaflow.schemas.FlashPhase;
 import io.otaflow.schemas.FlashProgress;
 import io.otaflow.schemas.RolloutStatus;
 import io.otaflow.schemas.fold.FlashSummaries;
@@ -30,7 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * What the demo shows and judges, read from otaflow's own topics as any consumer would: device
  * state, rollout status, every flash command (to find duplicates) and every terminal progress
- * event (for flash durations).
+ * event (for flash durations, and how soon a device whose new firmware never boots is judged).
  */
 final class FleetWatch implements AutoCloseable {
     /** A finished flash: how long from command to terminal event. */
@@ -42,6 +44,9 @@ final class FleetWatch implements AutoCloseable {
     final List<FlashCommand> commands = new CopyOnWriteArrayList<>();
     final Map<String, FlashProgress> latestProgress = new ConcurrentHashMap<>();
     final List<Finished> finished = new CopyOnWriteArrayList<>();
+    /** Per BOOT_FAILED flash: from the worker's boot request (GOGO, phase BOOTING) to its verdict. */
+    final List<Duration> noBootVerdicts = new CopyOnWriteArrayList<>();
+    private final Map<String, Instant> bootRequested = new ConcurrentHashMap<>();
     private final Map<String, Instant> issued = new ConcurrentHashMap<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final TopicCatalog topics;
@@ -114,10 +119,17 @@ final class FleetWatch implements AutoCloseable {
         } else {
             FlashProgress event = progress.deserialize(record);
             latestProgress.put(record.key(), event);
+            if (event.getPhase() == FlashPhase.BOOTING) {
+                bootRequested.putIfAbsent(event.getCommandId(), event.getAt());
+            }
             if (event.getTerminal() || FlashSummaries.terminal(event.getPhase())) {
                 Instant start = issued.get(event.getCommandId());
                 if (start != null) {
                     finished.add(new Finished(event.getDeviceId(), event.getCommandId(), event, Duration.between(start, event.getAt())));
+                }
+                Instant boot = bootRequested.remove(event.getCommandId());
+                if (boot != null && event.getError() != null && event.getError().getCode() == FlashErrorCode.BOOT_FAILED) {
+                    noBootVerdicts.add(Duration.between(boot, event.getAt()));
                 }
             }
         }
