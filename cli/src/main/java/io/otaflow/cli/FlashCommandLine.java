@@ -18,6 +18,7 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,11 +34,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * {@code otaflow flash}: one command, one device, then exit, as the paper's firmware-update Job.
@@ -109,20 +113,33 @@ final class FlashCommandLine implements Callable<Integer> {
             producer = new KafkaProducer<>(props, new StringSerializer(), new AvroSerializer<>(new SchemaRegistryClient(schemaRegistry), false));
         }
         KafkaProducer<String, FlashProgress> sink = producer;
+        List<Future<RecordMetadata>> sent = Collections.synchronizedList(new ArrayList<>());
         FlashProgress result = job.run(command, progress -> {
             out.printf("%s %-20s %s%s%n", progress.getAt(), progress.getPhase(),
                     progress.getBytesTotal() > 0 ? progress.getBytesWritten() + "/" + progress.getBytesTotal() + " bytes" : "",
                     progress.getError() == null ? "" : " " + progress.getError().getCode() + ": " + progress.getError().getMessage());
             out.flush();
             if (sink != null) {
-                sink.send(new ProducerRecord<>(topics.flashProgress().name(), progress.getDeviceId(), progress));
+                sent.add(sink.send(new ProducerRecord<>(topics.flashProgress().name(), progress.getDeviceId(), progress)));
             }
         });
-        if (producer != null) {
-            producer.close();
-        }
-        if (generations != null) {
-            generations.close();
+        try {
+            if (producer != null) {
+                producer.flush();
+                for (Future<RecordMetadata> delivery : sent) {
+                    delivery.get(); // a lost terminal event must not pass for a finished Job: exit 1 and the Job runs again
+                }
+            }
+        } catch (ExecutionException e) {
+            out.println("progress not delivered to Kafka: " + e.getCause());
+            return 1;
+        } finally {
+            if (producer != null) {
+                producer.close();
+            }
+            if (generations != null) {
+                generations.close();
+            }
         }
         if (result == null) {
             return 1;

@@ -242,7 +242,8 @@ public final class FlashJobs implements AutoCloseable {
         }
     }
 
-    static String avroJson(FlashCommand command) {
+    /** The command as Avro JSON, as {@code otaflow flash} reads it ({@code OTAFLOW_FLASH_COMMAND} or {@code --command}). */
+    public static String avroJson(FlashCommand command) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             Encoder encoder = EncoderFactory.get().jsonEncoder(FlashCommand.getClassSchema(), out);
