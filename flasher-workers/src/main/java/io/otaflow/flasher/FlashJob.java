@@ -17,6 +17,7 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One flash command, start to end, as the paper's firmware-update Job and serial-flash do it,
@@ -76,6 +77,7 @@ public final class FlashJob {
     private final DeviceApp app;
     private volatile GenerationView generations = configuration -> Supersession.Known.NOTHING;
     private volatile FlashInfo expectedWindow = FlashInfo.PICO_W;
+    private volatile TimeoutProfiles timeouts;
 
     /** What is known of each Configuration's desired firmware (its epoch and generation, and whether it was withdrawn). */
     @FunctionalInterface
@@ -95,6 +97,12 @@ public final class FlashJob {
         return this;
     }
 
+    /** Reboot and boot timeouts per firmware type; types not named keep the settings' timeouts. */
+    public FlashJob withTimeoutProfiles(List<String> entries) {
+        this.timeouts = timeouts.withEntries(entries);
+        return this;
+    }
+
     private boolean superseded(FlashCommand command) {
         return Supersession.superseded(command, generations.desired(command.getConfiguration()));
     }
@@ -105,6 +113,7 @@ public final class FlashJob {
         this.worker = worker;
         this.clock = clock;
         this.app = new DeviceApp(http, settings.deviceAuthorization());
+        this.timeouts = TimeoutProfiles.of(settings.rebootTimeout(), settings.bootTimeout());
     }
 
     /**
@@ -184,7 +193,7 @@ public final class FlashJob {
         } else if (attempt.erased) {
             left = "its app was erased";
         } else {
-            Restored restored = bootStoredApp(attempt.addresses, clock.instant().plus(settings.bootTimeout()));
+            Restored restored = bootStoredApp(attempt.addresses, clock.instant().plus(attempt.timeouts.boot()));
             if (restored.app() != null) {
                 return report.failed(code, message + "; the device is back on its old app (" + restored.app().firmwareType() + " "
                         + restored.app().firmwareVersion() + ")", phase, false);
@@ -223,6 +232,7 @@ public final class FlashJob {
         final DeviceAddresses addresses;
         final ArtifactStore.VerifiedImage image;
         final Reporter report;
+        final TimeoutProfiles.Timeouts timeouts;
         FlashPhase phase = FlashPhase.ACCEPTED;
         ErrorClassifier.Step step = ErrorClassifier.Step.APP;
         /** The worker last saw the device in its bootloader, its app not running. */
@@ -235,6 +245,7 @@ public final class FlashJob {
             this.addresses = addresses;
             this.image = image;
             this.report = report;
+            this.timeouts = FlashJob.this.timeouts.forType(command.getTo().getFirmwareType());
         }
 
         FlashProgress run() throws IOException, InterruptedException, FlashFailure {
@@ -249,7 +260,7 @@ public final class FlashJob {
                 // an image of this rollout that failed on this device, which is what the device holds now.
                 if (!command.getRollback() && bootloaderAnswers(ota)) {
                     inBootloader = true;
-                    before = bootStoredApp(addresses, min(clock.instant().plus(settings.bootTimeout()), command.getDeadline())).app();
+                    before = bootStoredApp(addresses, min(clock.instant().plus(timeouts.boot()), command.getDeadline())).app();
                     inBootloader = before == null;
                 }
             }
@@ -316,7 +327,7 @@ public final class FlashJob {
             report.phase(phase, image.bytes().length, image.bytes().length);
             DeviceApp.Metadata after;
             try {
-                after = awaitApp(addresses, min(clock.instant().plus(settings.bootTimeout()), command.getDeadline()));
+                after = awaitApp(addresses, min(clock.instant().plus(timeouts.boot()), command.getDeadline()));
             } catch (FlashFailure e) {
                 inBootloader = e.code() == FlashErrorCode.BOOT_FAILED;
                 throw e;
@@ -338,7 +349,7 @@ public final class FlashJob {
          */
         private PicowotaClient awaitBootloader(InetSocketAddress ota, boolean rebooted) throws IOException, InterruptedException, FlashFailure {
             Instant requested = clock.instant();
-            Instant until = min(requested.plus(settings.rebootTimeout()), command.getDeadline());
+            Instant until = min(requested.plus(timeouts.reboot()), command.getDeadline());
             PicowotaClient.Options options = PicowotaClient.Options.SERIAL_FLASH.withPostConnectPause(settings.postConnectPause());
             IOException last = null;
             boolean appWentDown = false;

@@ -5,7 +5,10 @@ import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,6 +32,7 @@ public final class FlasherWorkerConfig extends AbstractConfig {
     public static final String REBOOT_TIMEOUT_MS = "otaflow.flasher.reboot.timeout.ms";
     public static final String BOOT_TIMEOUT_MS = "otaflow.flasher.boot.timeout.ms";
     public static final String REBOOT_IGNORED_AFTER_MS = "otaflow.flasher.reboot.ignored.after.ms";
+    public static final String TIMEOUTS_BY_FIRMWARE_TYPE = "otaflow.flasher.timeouts.by.firmware.type";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(KAFKA_BOOTSTRAP, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -57,7 +61,23 @@ public final class FlasherWorkerConfig extends AbstractConfig {
             .define(BOOT_TIMEOUT_MS, Type.LONG, 60_000L, ConfigDef.Range.between(1_000, 3_600_000), Importance.LOW,
                     "How long a flashed app may take to answer after GOGO (a bootloader answering twice ends it early).")
             .define(REBOOT_IGNORED_AFTER_MS, Type.LONG, 10_000L, ConfigDef.Range.between(1_000, 3_600_000), Importance.LOW,
-                    "An app that answers every probe this long after the reboot request never went down: REBOOT_IGNORED.");
+                    "An app that answers every probe this long after the reboot request never went down: REBOOT_IGNORED.")
+            .define(TIMEOUTS_BY_FIRMWARE_TYPE, Type.LIST, "", FlasherWorkerConfig::validTimeoutProfiles, Importance.LOW,
+                    "Reboot and boot timeouts of device profiles that differ from the defaults, comma-separated "
+                            + "FIRMWARE_TYPE=REBOOT_MS/BOOT_MS entries (e.g. sensor-hub=120000/45000).");
+
+    private static void validTimeoutProfiles(String name, Object value) {
+        try {
+            TimeoutProfiles.of(Duration.ofSeconds(1), Duration.ofSeconds(1)).withEntries(value == null ? List.of() : castList(value));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, value, e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> castList(Object value) {
+        return (List<String>) value;
+    }
 
     public FlasherWorkerConfig(Map<String, ?> values) {
         super(DEFINITION, values);

@@ -65,7 +65,7 @@ public final class FlasherWorkerMain {
                 .withRebootIgnoredAfter(Duration.ofMillis(config.getLong(FlasherWorkerConfig.REBOOT_IGNORED_AFTER_MS)));
         DesiredGenerations generations = new DesiredGenerations(kafka, registry, topics).start();
         FlashJob job = new FlashJob(artifacts, jobSettings, config.workerId(), HttpClient.newHttpClient(), Clock.systemUTC())
-                .withGenerations(generations);
+                .withGenerations(generations).withTimeoutProfiles(config.getList(FlasherWorkerConfig.TIMEOUTS_BY_FIRMWARE_TYPE));
         int sessionTimeout = config.getInt(FlasherWorkerConfig.SESSION_TIMEOUT_MS);
         Map<String, Object> consumer = Map.of("session.timeout.ms", sessionTimeout,
                 "heartbeat.interval.ms", Math.max(500, Math.min(3000, sessionTimeout / 3)));

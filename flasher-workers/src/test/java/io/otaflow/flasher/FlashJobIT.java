@@ -85,7 +85,11 @@ class FlashJobIT {
     }
 
     private FlashProgress flash(FlashCommand command, ArtifactStore artifacts, FlashJob.Settings settings) {
-        FlashProgress result = new FlashJob(artifacts, settings, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC()).run(command, events::add);
+        return flash(command, new FlashJob(artifacts, settings, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC()));
+    }
+
+    private FlashProgress flash(FlashCommand command, FlashJob job) {
+        FlashProgress result = job.run(command, events::add);
         assertThat(events.stream().filter(FlashProgress::getTerminal)).as("exactly one terminal event").hasSize(1);
         assertThat(events.get(events.size() - 1)).isEqualTo(result);
         return result;
@@ -348,6 +352,25 @@ class FlashJobIT {
         FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
         assertThat(result.getPhase()).as("the 3 s reboot timeout passes once, the retry finds the bootloader").isEqualTo(FlashPhase.SUCCEEDED);
         assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.1.0");
+    }
+
+    @Test
+    void aFirmwareTypesOwnRebootTimeoutIsTheOneWaitedFor() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withSlowReboot(Duration.ofSeconds(4)), false, "1.0.0");
+        FlashProgress result = flash(command(device, image("1.1.0", null), "1.1.0"),
+                new FlashJob(unsignedAllowed(), FAST, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC())
+                        .withTimeoutProfiles(List.of("blink=10000/3000", "sensor-hub=2000/2000")));
+        assertThat(result.getPhase()).isEqualTo(FlashPhase.SUCCEEDED);
+        assertThat(events.stream().filter(e -> e.getPhase() == FlashPhase.AWAITING_BOOTLOADER).count())
+                .as("blink's 10 s reboot timeout waits the 4 s reboot out in one wait").isEqualTo(1);
+
+        SimulatedDevice other = device(Faults.NONE.withSlowReboot(Duration.ofSeconds(4)), false, "1.0.0");
+        events.clear();
+        flash(command(other, image("1.1.0", null), "1.1.0"),
+                new FlashJob(unsignedAllowed(), FAST, "test-worker", HttpClient.newHttpClient(), Clock.systemUTC())
+                        .withTimeoutProfiles(List.of("sensor-hub=10000/3000")));
+        assertThat(events.stream().filter(e -> e.getPhase() == FlashPhase.AWAITING_BOOTLOADER).count())
+                .as("another type's profile leaves blink on the worker's 3 s: it times out and waits again").isGreaterThanOrEqualTo(2);
     }
 
     @Test
