@@ -184,6 +184,24 @@ class FlashJobIT {
     }
 
     @Test
+    void aSealRefusedAfterTheEraseIsNamedAsLeftInItsBootloaderAndTheRollbackRestoresTheOldApp() throws Exception {
+        SimulatedDevice device = device(Faults.NONE.withSealRefusedOnce(), false, "1.0.0");
+        FlashProgress failed = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());
+        assertThat(failed.getPhase()).isEqualTo(FlashPhase.FAILED);
+        assertThat(failed.getError().getCode()).isEqualTo(FlashErrorCode.SEAL_REJECTED);
+        assertThat(failed.getError().getRetryable()).as("the same image would be refused again").isFalse();
+        assertThat(failed.getError().getInBootloader()).as("the old app is erased: named, for the gate's rollback").isTrue();
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.BOOTLOADER);
+
+        events.clear();
+        FlashCommand rollback = FlashCommand.newBuilder(command(device, image("1.0.0", null), "1.0.0")).setRollback(true).build();
+        FlashProgress result = flash(rollback, unsignedAllowed());
+        assertThat(result.getPhase()).as(String.valueOf(result.getError())).isEqualTo(FlashPhase.SUCCEEDED);
+        assertThat(device.mode()).isEqualTo(SimulatedDevice.Mode.APP);
+        assertThat(device.metadata().path("firmwareVersion").asText()).isEqualTo("1.0.0");
+    }
+
+    @Test
     void theRollbackOfAnImageThatDidNotBootFlashesThePreviousOneAndTheDeviceRunsItAgain() throws Exception {
         SimulatedDevice device = device(Faults.NONE.withNewFirmwareNoBoot(), false, "1.0.0");
         FlashProgress failed = flash(command(device, image("1.1.0", null), "1.1.0"), unsignedAllowed());

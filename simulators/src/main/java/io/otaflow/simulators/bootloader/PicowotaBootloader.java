@@ -56,6 +56,7 @@ public final class PicowotaBootloader {
     private volatile Faults faults;
     private boolean dropDone;
     private boolean corruptDone;
+    private boolean sealRefusalDone;
     /** The device's one receive/transmit buffer; outlives connections, as on the device. */
     private final byte[] buf = new byte[4 * (1 + MAX_ARGS) + MAX_DATA_LEN];
     private int respDataLen;
@@ -290,6 +291,10 @@ public final class PicowotaBootloader {
     private Frames.Response seal(int vtor, int size, int crc) throws InterruptedException {
         ImageHeader header = new ImageHeader(vtor, size, crc);
         Optional<String> problem = header.check(this::memory);
+        if (problem.isEmpty() && faults.sealRefusedOnce() && !sealRefusalDone) {
+            sealRefusalDone = true;
+            problem = Optional.of("the stored image's CRC does not match (fault: seal-refused-once)");
+        }
         if (problem.isPresent()) {
             log.info("device {}: SEAL refused: {}", deviceId, problem.get());
             return Frames.Response.ERROR;

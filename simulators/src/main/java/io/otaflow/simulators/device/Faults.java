@@ -16,38 +16,45 @@ import java.time.Duration;
  *                           lands in the bootloader (the OTA left the stay-in-bootloader magic set); the factory
  *                           firmware, booted or flashed back (a rollback), runs again
  * @param unreachableFor     answers nothing on the network for this long after power-on
+ * @param sealRefusedOnce    the first SEAL is refused (ERR!) as if the stored image's CRC did not match, a
+ *                           flash that lost bits after it was written and read back; once only, so a
+ *                           rollback written afterwards seals
  */
 public record Faults(boolean ignoreReboot, Duration slowReboot, boolean neverReturns, long dropAfterBytes,
-                     int corruptPage, boolean newFirmwareNoBoot, Duration unreachableFor) {
+                     int corruptPage, boolean newFirmwareNoBoot, Duration unreachableFor, boolean sealRefusedOnce) {
 
-    public static final Faults NONE = new Faults(false, Duration.ZERO, false, -1, -1, false, Duration.ZERO);
+    public static final Faults NONE = new Faults(false, Duration.ZERO, false, -1, -1, false, Duration.ZERO, false);
 
     public Faults withIgnoreReboot() {
-        return new Faults(true, slowReboot, neverReturns, dropAfterBytes, corruptPage, newFirmwareNoBoot, unreachableFor);
+        return new Faults(true, slowReboot, neverReturns, dropAfterBytes, corruptPage, newFirmwareNoBoot, unreachableFor, sealRefusedOnce);
     }
 
     public Faults withSlowReboot(Duration extra) {
-        return new Faults(ignoreReboot, extra, neverReturns, dropAfterBytes, corruptPage, newFirmwareNoBoot, unreachableFor);
+        return new Faults(ignoreReboot, extra, neverReturns, dropAfterBytes, corruptPage, newFirmwareNoBoot, unreachableFor, sealRefusedOnce);
     }
 
     public Faults withNeverReturns() {
-        return new Faults(ignoreReboot, slowReboot, true, dropAfterBytes, corruptPage, newFirmwareNoBoot, unreachableFor);
+        return new Faults(ignoreReboot, slowReboot, true, dropAfterBytes, corruptPage, newFirmwareNoBoot, unreachableFor, sealRefusedOnce);
     }
 
     public Faults withDropAfterBytes(long bytes) {
-        return new Faults(ignoreReboot, slowReboot, neverReturns, bytes, corruptPage, newFirmwareNoBoot, unreachableFor);
+        return new Faults(ignoreReboot, slowReboot, neverReturns, bytes, corruptPage, newFirmwareNoBoot, unreachableFor, sealRefusedOnce);
     }
 
     public Faults withCorruptPage(int page) {
-        return new Faults(ignoreReboot, slowReboot, neverReturns, dropAfterBytes, page, newFirmwareNoBoot, unreachableFor);
+        return new Faults(ignoreReboot, slowReboot, neverReturns, dropAfterBytes, page, newFirmwareNoBoot, unreachableFor, sealRefusedOnce);
     }
 
     public Faults withNewFirmwareNoBoot() {
-        return new Faults(ignoreReboot, slowReboot, neverReturns, dropAfterBytes, corruptPage, true, unreachableFor);
+        return new Faults(ignoreReboot, slowReboot, neverReturns, dropAfterBytes, corruptPage, true, unreachableFor, sealRefusedOnce);
     }
 
     public Faults withUnreachableFor(Duration duration) {
-        return new Faults(ignoreReboot, slowReboot, neverReturns, dropAfterBytes, corruptPage, newFirmwareNoBoot, duration);
+        return new Faults(ignoreReboot, slowReboot, neverReturns, dropAfterBytes, corruptPage, newFirmwareNoBoot, duration, sealRefusedOnce);
+    }
+
+    public Faults withSealRefusedOnce() {
+        return new Faults(ignoreReboot, slowReboot, neverReturns, dropAfterBytes, corruptPage, newFirmwareNoBoot, unreachableFor, true);
     }
 
     public boolean any() {
