@@ -109,13 +109,20 @@ public final class TopologyBench {
             System.out.printf("BENCH pipe_reports_per_second %.0f records/s%n", reports / pipeSeconds);
 
             long start = System.nanoTime();
-            try (TopologyApp app = new TopologyApp(new TopologyConfig(Map.of(
+            Map<String, Object> settings = new java.util.HashMap<>(Map.of(
                     TopologyConfig.KAFKA_BOOTSTRAP, kafka,
                     TopologyConfig.SCHEMA_REGISTRY, stack.endpoints().schemaRegistry(),
                     TopologyConfig.TOPIC_PREFIX, "bench",
                     TopologyConfig.APPLICATION_ID, "bench-topology",
                     TopologyConfig.STATE_DIR, Files.createTempDirectory("bench-topology").toString(),
-                    TopologyConfig.GATE_INTERVAL_MS, "100"))).start()) {
+                    TopologyConfig.GATE_INTERVAL_MS, "100"));
+            // -Dbench.streams=name=value,... tries Kafka Streams settings without a rebuild (e.g. num.stream.threads=2)
+            for (String kv : System.getProperty("bench.streams", "").split(",")) {
+                if (!kv.isBlank()) {
+                    settings.put(TopologyConfig.STREAMS_PREFIX + kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+                }
+            }
+            try (TopologyApp app = new TopologyApp(new TopologyConfig(settings)).start()) {
                 while (app.streams().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
                     Thread.sleep(20);
                 }
